@@ -1,0 +1,236 @@
+// Package fsblob is the filesystem blob backend, the default: each blob is one file under the data
+// directory, named by its generated id. Writes are atomic: the body streams into a temporary file
+// that is fsynced and then renamed into place, and the directory is fsynced, so a crash never leaves
+// a torn blob visible and an acknowledged blob survives power loss.
+//
+// This package must never derive a path from anything but a validated blob id.
+package fsblob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ceap/ceap/internal/blob"
+)
+
+const (
+	blobsDir = "blobs"
+	tmpDir   = "tmp"
+	// staleTemp is the age after which a leftover temporary file (from a crash) is removed.
+	staleTemp = time.Hour
+	// copyBuffer is the size of the buffer used to stream a body to disk.
+	copyBuffer = 1 << 20
+)
+
+// Store is a blob.Store on a local directory.
+type Store struct {
+	root string
+	pool sync.Pool
+	// dirs remembers the fan-out directories known to exist, to skip MkdirAll on the hot path.
+	dirs sync.Map
+}
+
+var _ blob.Store = (*Store)(nil)
+
+// New opens (creating if needed) a blob store rooted at dir and removes temporary files that a
+// crash left behind.
+func New(dir string) (*Store, error) {
+	for _, d := range []string{blobsDir, tmpDir} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return nil, fmt.Errorf("create blob directory: %w", err)
+		}
+	}
+	s := &Store{root: dir}
+	s.pool.New = func() any { b := make([]byte, copyBuffer); return &b }
+	if err := s.removeStaleTemps(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) removeStaleTemps() error {
+	entries, err := os.ReadDir(filepath.Join(s.root, tmpDir))
+	if err != nil {
+		return fmt.Errorf("read blob temp directory: %w", err)
+	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || time.Since(info.ModTime()) < staleTemp {
+			continue
+		}
+		_ = os.Remove(filepath.Join(s.root, tmpDir, e.Name()))
+	}
+	return nil
+}
+
+func (s *Store) path(id string) string {
+	return filepath.Join(s.root, blobsDir, id[:2], id)
+}
+
+// Put streams r into a new blob.
+func (s *Store) Put(ctx context.Context, r io.Reader) (blob.Info, error) {
+	id := blob.NewID()
+	tmp, err := os.CreateTemp(filepath.Join(s.root, tmpDir), id+"-*")
+	if err != nil {
+		return blob.Info{}, fmt.Errorf("create blob temp file: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	bufp := s.pool.Get().(*[]byte)
+	n, err := io.CopyBuffer(tmp, ctxReader{ctx: ctx, r: r}, *bufp)
+	s.pool.Put(bufp)
+	if err != nil {
+		return blob.Info{}, fmt.Errorf("write blob: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return blob.Info{}, fmt.Errorf("sync blob: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return blob.Info{}, fmt.Errorf("close blob: %w", err)
+	}
+	dir := filepath.Join(s.root, blobsDir, id[:2])
+	if _, ok := s.dirs.Load(dir); !ok {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return blob.Info{}, fmt.Errorf("create blob directory: %w", err)
+		}
+		if err := syncDir(filepath.Join(s.root, blobsDir)); err != nil {
+			return blob.Info{}, err
+		}
+		s.dirs.Store(dir, true)
+	}
+	if err := os.Rename(tmp.Name(), s.path(id)); err != nil {
+		return blob.Info{}, fmt.Errorf("publish blob: %w", err)
+	}
+	committed = true
+	if err := syncDir(dir); err != nil {
+		return blob.Info{}, err
+	}
+	return blob.Info{ID: id, Size: n, Created: time.Now()}, nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("open blob directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync blob directory: %w", err)
+	}
+	return nil
+}
+
+// Open returns a reader over part of a blob.
+func (s *Store) Open(_ context.Context, id string, offset, length int64) (io.ReadCloser, error) {
+	if !blob.ValidID(id) {
+		return nil, fmt.Errorf("open blob %q: %w", id, blob.ErrInvalidID)
+	}
+	f, err := os.Open(s.path(id))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("open blob %s: %w", id, blob.ErrNotFound)
+		}
+		return nil, fmt.Errorf("open blob %s: %w", id, err)
+	}
+	if offset == 0 && length < 0 {
+		return f, nil
+	}
+	if length < 0 {
+		length = 1<<63 - 1 - offset
+	}
+	return &section{SectionReader: io.NewSectionReader(f, offset, length), f: f}, nil
+}
+
+type section struct {
+	*io.SectionReader
+	f *os.File
+}
+
+func (s *section) Close() error { return s.f.Close() }
+
+// Stat returns a blob's Info.
+func (s *Store) Stat(_ context.Context, id string) (blob.Info, error) {
+	if !blob.ValidID(id) {
+		return blob.Info{}, fmt.Errorf("stat blob %q: %w", id, blob.ErrInvalidID)
+	}
+	fi, err := os.Stat(s.path(id))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return blob.Info{}, fmt.Errorf("stat blob %s: %w", id, blob.ErrNotFound)
+		}
+		return blob.Info{}, fmt.Errorf("stat blob %s: %w", id, err)
+	}
+	return blob.Info{ID: id, Size: fi.Size(), Created: fi.ModTime()}, nil
+}
+
+// Delete removes a blob; a missing blob is not an error.
+func (s *Store) Delete(_ context.Context, id string) error {
+	if !blob.ValidID(id) {
+		return fmt.Errorf("delete blob %q: %w", id, blob.ErrInvalidID)
+	}
+	if err := os.Remove(s.path(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("delete blob %s: %w", id, err)
+	}
+	return nil
+}
+
+// Walk calls fn for every blob.
+func (s *Store) Walk(ctx context.Context, fn func(blob.Info) error) error {
+	base := filepath.Join(s.root, blobsDir)
+	dirs, err := os.ReadDir(base)
+	if err != nil {
+		return fmt.Errorf("read blob directory: %w", err)
+	}
+	for _, d := range dirs {
+		if !d.IsDir() {
+			continue
+		}
+		entries, err := os.ReadDir(filepath.Join(base, d.Name()))
+		if err != nil {
+			return fmt.Errorf("read blob directory: %w", err)
+		}
+		for _, e := range entries {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			name := e.Name()
+			if !blob.ValidID(name) || !strings.HasPrefix(name, d.Name()) {
+				continue
+			}
+			fi, err := e.Info()
+			if err != nil {
+				continue // removed while walking
+			}
+			if err := fn(blob.Info{ID: name, Size: fi.Size(), Created: fi.ModTime()}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ctxReader stops a copy when its context is cancelled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
