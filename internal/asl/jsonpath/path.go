@@ -18,6 +18,10 @@ import (
 // ErrNoMatch is wrapped by Get when a definite path selects nothing.
 var ErrNoMatch = errors.New("path matched nothing")
 
+// ErrIndexOutOfRange is wrapped, together with ErrNoMatch, when a definite path selects nothing
+// because an array index lies outside the array. Payload templates treat this case leniently.
+var ErrIndexOutOfRange = errors.New("array index out of range")
+
 // ErrNotReference is returned by Set when the path is not a reference path.
 var ErrNotReference = errors.New("not a reference path")
 
@@ -101,9 +105,12 @@ func (p *Path) IsDefinite() bool { return p.definite }
 // function such as length() is applied to that result.
 func (p *Path) Get(doc any) (any, error) {
 	if p.definite {
-		v, ok := getDefinite(doc, p.steps)
-		if !ok {
+		v, m := walkDefinite(doc, p.steps)
+		switch m {
+		case missing:
 			return nil, fmt.Errorf("%s: %w", p.src, ErrNoMatch)
+		case outOfRange:
+			return nil, fmt.Errorf("%s: %w: %w", p.src, ErrNoMatch, ErrIndexOutOfRange)
 		}
 		if p.fn != fnNone {
 			return p.applyFunction(v)

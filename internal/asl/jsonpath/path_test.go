@@ -133,6 +133,11 @@ func TestGetNoMatch(t *testing.T) {
 			t.Errorf("Get(%q) error = %v, want ErrNoMatch", path, err)
 		}
 	}
+	for path, outOfRange := range map[string]bool{"$.store.book[10]": true, "$.store.book[-5].title": true, "$.nope[0]": false} {
+		if _, err := MustCompile(path).Get(doc); errors.Is(err, ErrIndexOutOfRange) != outOfRange {
+			t.Errorf("Get(%q) error = %v, want ErrIndexOutOfRange %v", path, err, outOfRange)
+		}
+	}
 }
 
 func TestFunctionErrors(t *testing.T) {

@@ -34,9 +34,23 @@ type sliceSpec struct {
 	hasStart, hasEnd bool
 }
 
+// miss tells why a definite path selected nothing.
+type miss uint8
+
+const (
+	found      miss = iota
+	missing         // a member is absent or a node has the wrong type
+	outOfRange      // an array index is outside the array
+)
+
 // getDefinite walks a path made only of field and index steps (and, at its end, a name union)
 // without allocating.
 func getDefinite(doc any, steps []step) (any, bool) {
+	v, m := walkDefinite(doc, steps)
+	return v, m == found
+}
+
+func walkDefinite(doc any, steps []step) (any, miss) {
 	cur := doc
 	for i := range steps {
 		s := &steps[i]
@@ -44,19 +58,19 @@ func getDefinite(doc any, steps []step) (any, bool) {
 		case stepField:
 			m, ok := cur.(map[string]any)
 			if !ok {
-				return nil, false
+				return nil, missing
 			}
 			if cur, ok = m[s.name]; !ok {
-				return nil, false
+				return nil, missing
 			}
 		case stepIndex:
 			a, ok := cur.([]any)
 			if !ok {
-				return nil, false
+				return nil, missing
 			}
 			idx, ok := resolveIndex(s.index, len(a))
 			if !ok {
-				return nil, false
+				return nil, outOfRange
 			}
 			cur = a[idx]
 		case stepNames:
@@ -64,7 +78,7 @@ func getDefinite(doc any, steps []step) (any, bool) {
 			// object, as Jayway does.
 			m, ok := cur.(map[string]any)
 			if !ok {
-				return nil, false
+				return nil, missing
 			}
 			out := make(map[string]any, len(s.names))
 			for _, n := range s.names {
@@ -74,10 +88,10 @@ func getDefinite(doc any, steps []step) (any, bool) {
 			}
 			cur = out
 		default:
-			return nil, false
+			return nil, missing
 		}
 	}
-	return cur, true
+	return cur, found
 }
 
 func resolveIndex(i, n int) (int, bool) {
