@@ -1,0 +1,5 @@
+package store
+
+// QueueStore keeps SQS queues and their messages.
+type QueueStore interface {
+}

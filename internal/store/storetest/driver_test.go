@@ -1,0 +1,10 @@
+package storetest
+
+import (
+	"os"
+	"testing"
+
+	"github.com/ceap/ceap/internal/store/postgres/pgtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
