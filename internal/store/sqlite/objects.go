@@ -548,4 +548,3 @@ func eachString(ctx context.Context, c *sql.Conn, query string, fn func(string) 
 	}
 	return rows.Err()
 }
-
