@@ -1,0 +1,361 @@
+package funcs
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/ceap/ceap/internal/clock"
+)
+
+// InitTimeout is Lambda's limit on an on-demand environment's init phase (10 seconds).
+const InitTimeout = 10 * time.Second
+
+// Error types of invocation failures that ceap itself detects, as Lambda names them.
+const (
+	errTypeTimeout          = "Sandbox.Timedout"
+	errTypeExit             = "Runtime.ExitError"
+	errTypeResponseTooLarge = "Function.ResponseSizeTooLarge"
+)
+
+// Spec is everything an environment needs to run one version of a function.
+type Spec struct {
+	Account string
+	Region  string
+	// Name is the function name; Version is "$LATEST" or a published version number.
+	Name    string
+	Version string
+	// ARN is the ARN the caller invoked (qualified or not), handed to the runtime.
+	ARN      string
+	Runtime  string
+	Handler  string
+	CodeDir  string
+	Timeout  time.Duration
+	MemoryMB int
+	// Environment holds the function's own variables.
+	Environment map[string]string
+	// Revision changes whenever code or configuration change, so warm environments of an older
+	// revision are not reused.
+	Revision string
+}
+
+// LogGroup returns the function's log group, /aws/lambda/<name>.
+func (s *Spec) LogGroup() string { return "/aws/lambda/" + s.Name }
+
+// invocation is one request handed to an environment.
+type invocation struct {
+	id            string
+	arn           string
+	traceID       string
+	clientContext string
+	payload       []byte
+	deadline      time.Time
+	delivered     chan time.Time
+	// completed is guarded by the environment's mu: set once by whoever ends the invocation.
+	completed bool
+	done      chan struct{}
+	result    []byte
+	isError   bool
+}
+
+func (inv *invocation) finish(result []byte, isError bool) {
+	inv.result, inv.isError = result, isError
+	close(inv.done)
+}
+
+// outcome is what one invocation produced.
+type outcome struct {
+	payload       []byte
+	functionError bool
+	// broken means the environment may not be used again.
+	broken   bool
+	logTail  string
+	duration time.Duration
+}
+
+// environment is one running instance of a function's runtime: a local process and the Runtime
+// API endpoint it polls. It runs one invocation at a time.
+type environment struct {
+	spec   *Spec
+	clock  clock.Clock
+	stream string
+
+	ln     net.Listener
+	srv    *http.Server
+	cmd    *exec.Cmd
+	output *output
+
+	pending    chan *invocation
+	stopping   chan struct{}
+	stopOnce   sync.Once
+	exited     chan struct{}
+	exitErr    error
+	ready      chan struct{}
+	readyOnce  sync.Once
+	initFailed chan struct{}
+
+	started      time.Time
+	initDuration time.Duration
+	coldReported bool
+
+	mu        sync.Mutex
+	current   *invocation
+	initError []byte
+	lastUsed  time.Time
+}
+
+// launch describes how to start a runtime: the command and the variables that AWS sets.
+type launch struct {
+	argv []string
+	env  []string
+}
+
+// startEnvironment starts the runtime process and its Runtime API endpoint.
+func startEnvironment(spec *Spec, l launch, c clock.Clock, sink func(stream string, lines []LogLine)) (*environment, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listen for the runtime API of %q: %w", spec.Name, err)
+	}
+	e := &environment{
+		spec:       spec,
+		clock:      c,
+		stream:     logStreamName(c.Now(), spec.Version),
+		ln:         ln,
+		pending:    make(chan *invocation, 1),
+		stopping:   make(chan struct{}),
+		exited:     make(chan struct{}),
+		ready:      make(chan struct{}),
+		initFailed: make(chan struct{}),
+	}
+	e.srv = &http.Server{Handler: e, ReadHeaderTimeout: InitTimeout}
+	go func() { _ = e.srv.Serve(ln) }()
+
+	r, w, err := os.Pipe()
+	if err != nil {
+		_ = e.srv.Close()
+		return nil, fmt.Errorf("create output pipe for %q: %w", spec.Name, err)
+	}
+	e.output, err = newOutput(r, c, func(lines []LogLine) { sink(e.stream, lines) })
+	if err != nil {
+		_ = r.Close()
+		_ = w.Close()
+		_ = e.srv.Close()
+		return nil, fmt.Errorf("watch output pipe for %q: %w", spec.Name, err)
+	}
+	env := append(l.env, "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String(), "AWS_LAMBDA_LOG_STREAM_NAME="+e.stream)
+	cmd := exec.Command(l.argv[0], l.argv[1:]...)
+	cmd.Dir = spec.CodeDir
+	cmd.Env = env
+	cmd.Stdout = w
+	cmd.Stderr = w
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	e.started = c.Now()
+	e.output.write(fmt.Sprintf("INIT_START Runtime Version: %s\tRuntime Version ARN: arn:aws:lambda:%s::runtime:ceap", spec.Runtime, spec.Region))
+	if err := cmd.Start(); err != nil {
+		_ = r.Close()
+		_ = w.Close()
+		_ = e.srv.Close()
+		return nil, fmt.Errorf("start runtime of %q: %w", spec.Name, err)
+	}
+	_ = w.Close()
+	e.cmd = cmd
+	go e.output.run()
+	go func() {
+		e.exitErr = cmd.Wait()
+		close(e.exited)
+	}()
+	return e, nil
+}
+
+// logStreamName is Lambda's stream name: 2006/01/02/[version]<32 hex digits>.
+func logStreamName(now time.Time, version string) string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return now.UTC().Format("2006/01/02") + "/[" + version + "]" + hex.EncodeToString(b[:])
+}
+
+func (e *environment) markReady() {
+	e.readyOnce.Do(func() {
+		e.initDuration = e.clock.Now().Sub(e.started)
+		close(e.ready)
+	})
+}
+
+// stop kills the runtime and its children and closes the endpoint.
+func (e *environment) stop() {
+	e.stopOnce.Do(func() {
+		close(e.stopping)
+		if e.cmd != nil && e.cmd.Process != nil {
+			_ = syscall.Kill(-e.cmd.Process.Pid, syscall.SIGKILL)
+		}
+		_ = e.srv.Close()
+	})
+	<-e.exited
+}
+
+// formatSeconds renders a duration as Lambda does in timeout messages: 3.00.
+func formatSeconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', 2, 64)
+}
+
+// invoke runs one invocation to its end: a response, a function error, a timeout, or the
+// runtime's exit.
+func (e *environment) invoke(ctx context.Context, inv *invocation) (outcome, error) {
+	inv.delivered = make(chan time.Time, 1)
+	inv.done = make(chan struct{})
+	e.output.begin(fmt.Sprintf("START RequestId: %s Version: %s", inv.id, e.spec.Version))
+	e.pending <- inv
+
+	var out outcome
+	var deliveredAt time.Time
+	var initTimer <-chan time.Time
+	select {
+	case <-e.ready:
+	default:
+		initTimer = e.clock.After(InitTimeout)
+	}
+	select {
+	case deliveredAt = <-inv.delivered:
+	case <-e.initFailed:
+		e.mu.Lock()
+		out.payload = e.initError
+		e.mu.Unlock()
+		out.functionError, out.broken = true, true
+	case <-e.exited:
+		out = e.exitOutcome(inv)
+	case <-initTimer:
+		out = e.timeoutOutcome(inv, InitTimeout)
+	case <-ctx.Done():
+		e.abandon(inv)
+		return outcome{broken: true}, ctx.Err()
+	}
+	if !deliveredAt.IsZero() {
+		timer := e.clock.After(inv.deadline.Sub(e.clock.Now()))
+		select {
+		case <-inv.done:
+			out.payload, out.functionError = inv.result, inv.isError
+		case <-timer:
+			out = e.timeoutOutcome(inv, e.spec.Timeout)
+		case <-e.exited:
+			out = e.exitOutcome(inv)
+		case <-ctx.Done():
+			e.abandon(inv)
+			return outcome{broken: true}, ctx.Err()
+		}
+		out.duration = e.clock.Now().Sub(deliveredAt)
+	}
+	e.finishLog(inv, &out)
+	e.mu.Lock()
+	e.lastUsed = e.clock.Now()
+	e.mu.Unlock()
+	return out, nil
+}
+
+// abandon ends an invocation whose caller has gone away; the environment cannot be trusted after.
+func (e *environment) abandon(inv *invocation) {
+	e.mu.Lock()
+	inv.completed = true
+	e.mu.Unlock()
+	e.output.end()
+	e.stop()
+}
+
+func (e *environment) timeoutOutcome(inv *invocation, limit time.Duration) outcome {
+	e.mu.Lock()
+	already := inv.completed
+	inv.completed = true
+	e.mu.Unlock()
+	if already {
+		// The response arrived as the timer fired; it wins.
+		<-inv.done
+		return outcome{payload: inv.result, functionError: inv.isError}
+	}
+	e.output.drain()
+	msg := "Task timed out after " + formatSeconds(limit) + " seconds"
+	e.output.write(e.clock.Now().UTC().Format("2006-01-02T15:04:05.000Z") + " " + inv.id + " " + msg)
+	e.stop()
+	return outcome{
+		payload:       functionErrorPayload(errTypeTimeout, "RequestId: "+inv.id+" Error: "+msg),
+		functionError: true,
+		broken:        true,
+	}
+}
+
+func (e *environment) exitOutcome(inv *invocation) outcome {
+	e.mu.Lock()
+	already := inv.completed
+	inv.completed = true
+	initErr := e.initError
+	e.mu.Unlock()
+	if already {
+		<-inv.done
+		return outcome{payload: inv.result, functionError: inv.isError, broken: true}
+	}
+	<-e.output.doneRun
+	if initErr != nil {
+		return outcome{payload: initErr, functionError: true, broken: true}
+	}
+	reason := "Runtime exited without providing a reason"
+	if e.exitErr != nil {
+		reason = "Runtime exited with error: " + e.exitErr.Error()
+	}
+	msg := "RequestId: " + inv.id + " Error: " + reason
+	e.output.write(msg, errTypeExit)
+	return outcome{payload: functionErrorPayload(errTypeExit, msg), functionError: true, broken: true}
+}
+
+// finishLog writes END and REPORT and collects the tail.
+func (e *environment) finishLog(inv *invocation, out *outcome) {
+	ms := float64(out.duration.Microseconds()) / 1000
+	report := fmt.Sprintf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
+		inv.id, ms, int64(math.Max(1, math.Ceil(ms))), e.spec.MemoryMB, e.maxMemoryMB())
+	if !e.coldReported {
+		e.coldReported = true
+		report += fmt.Sprintf("\tInit Duration: %.2f ms", float64(e.initDuration.Microseconds())/1000)
+	}
+	if out.broken && out.functionError {
+		status := "error"
+		if strings.Contains(string(out.payload), errTypeTimeout) {
+			status = "timeout"
+		}
+		report += "\tStatus: " + status
+	}
+	e.output.write("END RequestId: "+inv.id, report)
+	out.logTail = e.output.end()
+}
+
+// maxMemoryMB reads the runtime process's peak resident set size.
+func (e *environment) maxMemoryMB() int {
+	if e.cmd == nil || e.cmd.Process == nil {
+		return 0
+	}
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(e.cmd.Process.Pid), "status"))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			if err == nil {
+				return (kb + 1023) / 1024
+			}
+		}
+	}
+	return 0
+}
+
+// errEnvironmentGone reports an environment that died before it could take an invocation.
+var errEnvironmentGone = errors.New("function environment is gone")
