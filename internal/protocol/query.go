@@ -55,11 +55,7 @@ func queryModel(r *Request) (*awsmodel.Model, error) {
 func formStruct(m *awsmodel.Model, shape *awsmodel.Shape, form map[string][]string, prefix string) (map[string]any, error) {
 	out := map[string]any{}
 	for name, ref := range shape.Members {
-		wire := name
-		if ref.LocationName != "" {
-			wire = ref.LocationName
-		}
-		val, present, err := formValue(m, ref, form, prefix+wire)
+		val, present, err := formValue(m, ref, form, prefix+wireName(m, name, ref))
 		if err != nil {
 			return nil, err
 		}
@@ -68,6 +64,18 @@ func formStruct(m *awsmodel.Model, shape *awsmodel.Shape, form map[string][]stri
 		}
 	}
 	return out, nil
+}
+
+// wireName is a member's name on the wire: its locationName, else its collection shape's
+// query name, else the member name.
+func wireName(m *awsmodel.Model, member string, ref *awsmodel.ShapeRef) string {
+	if ref.LocationName != "" {
+		return ref.LocationName
+	}
+	if s := m.Shapes[ref.Shape]; s != nil && s.LocationName != "" && s.Type == "map" {
+		return s.LocationName
+	}
+	return member
 }
 
 func hasPrefix(form map[string][]string, prefix string) bool {
@@ -251,11 +259,7 @@ func writeXMLMembers(buf *bytes.Buffer, m *awsmodel.Model, shape *awsmodel.Shape
 			continue
 		}
 		ref := shape.Members[name]
-		wire := name
-		if ref.LocationName != "" {
-			wire = ref.LocationName
-		}
-		writeXMLValue(buf, m, ref, wire, v)
+		writeXMLValue(buf, m, ref, wireName(m, name, ref), v)
 	}
 }
 

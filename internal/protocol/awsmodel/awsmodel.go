@@ -122,8 +122,55 @@ func Load(name string) (*Model, error) {
 	if err := json.NewDecoder(zr).Decode(&m); err != nil {
 		return nil, fmt.Errorf("model %q: %w", name, err)
 	}
+	if names, ok := queryNames[name]; ok {
+		for shape, n := range names {
+			s := m.Shapes[shape]
+			if s == nil {
+				return nil, fmt.Errorf("model %q: query name for unknown shape %q", name, shape)
+			}
+			s.LocationName = n.Name
+			if n.Member != "" {
+				s.Member.LocationName = n.Member
+			}
+			if n.Key != "" {
+				s.Key.LocationName, s.Value.LocationName = n.Key, n.Value
+			}
+		}
+	}
 	loaded[name] = &m
 	return &m, nil
+}
+
+// queryName is the wire naming that a collection shape had in the query protocol.
+type queryName struct{ Name, Member, Key, Value string }
+
+// queryNames restores the query-protocol wire names that botocore dropped when a service moved
+// to JSON but kept query compatibility (SQS: awsQueryCompatible). They are the locationName traits
+// of the last query version of the model.
+var queryNames = map[string]map[string]queryName{
+	"sqs": {
+		"AttributeNameList":                            {Member: "AttributeName"},
+		"MessageAttributeNameList":                     {Member: "MessageAttributeName"},
+		"MessageSystemAttributeList":                   {Member: "MessageSystemAttributeName"},
+		"QueueAttributeMap":                            {Name: "Attribute", Key: "Name", Value: "Value"},
+		"MessageSystemAttributeMap":                    {Name: "Attribute", Key: "Name", Value: "Value"},
+		"MessageBodyAttributeMap":                      {Name: "MessageAttribute", Key: "Name", Value: "Value"},
+		"MessageBodySystemAttributeMap":                {Name: "MessageSystemAttribute", Key: "Name", Value: "Value"},
+		"MessageList":                                  {Member: "Message"},
+		"QueueUrlList":                                 {Member: "QueueUrl"},
+		"TagMap":                                       {Name: "Tag", Key: "Key", Value: "Value"},
+		"TagKeyList":                                   {Member: "TagKey"},
+		"StringList":                                   {Member: "StringListValue"},
+		"BinaryList":                                   {Member: "BinaryListValue"},
+		"SendMessageBatchRequestEntryList":             {Member: "SendMessageBatchRequestEntry"},
+		"DeleteMessageBatchRequestEntryList":           {Member: "DeleteMessageBatchRequestEntry"},
+		"ChangeMessageVisibilityBatchRequestEntryList": {Member: "ChangeMessageVisibilityBatchRequestEntry"},
+		"SendMessageBatchResultEntryList":              {Member: "SendMessageBatchResultEntry"},
+		"DeleteMessageBatchResultEntryList":            {Member: "DeleteMessageBatchResultEntry"},
+		"ChangeMessageVisibilityBatchResultEntryList":  {Member: "ChangeMessageVisibilityBatchResultEntry"},
+		"BatchResultErrorEntryList":                    {Member: "BatchResultErrorEntry"},
+		"ListMessageMoveTasksResultEntryList":          {Member: "ListMessageMoveTasksResultEntry"},
+	},
 }
 
 // MustLoad is Load for models that are known to be embedded.
