@@ -95,8 +95,6 @@ func (r *runner) mapStart(t *Thread, st *state) {
 
 // itemsRead continues a Map state with the items its ItemReader returned.
 func (r *runner) itemsRead(t *Thread, st *state, output any) {
-	r.current = t.ID
-	defer func() { r.current = 0 }()
 	arr, ok := output.([]any)
 	if !ok {
 		r.fail(t, st, fault.New(fault.ItemReaderFailed, "The item reader returned %s instead of an array", compactJSON(output)))
@@ -193,7 +191,7 @@ func (r *runner) childDone(child *Thread) {
 	}
 	r.iterationEvent(t, st, child, EventMapIterFailed)
 	c.Failures++
-	slot.Output = map[string]any{"Error": e.Name, "Cause": e.Cause}
+	slot.Output = errorOutput(e)
 	tolerant := c.TolCount >= 0 || c.TolPercent >= 0
 	exceeded := !tolerant ||
 		(c.TolCount >= 0 && c.Failures > c.TolCount) ||

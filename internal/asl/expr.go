@@ -6,12 +6,13 @@ import (
 	"strings"
 
 	"github.com/ceap/ceap/internal/asl/fault"
+	"github.com/ceap/ceap/internal/asl/intrinsic"
 	"github.com/ceap/ceap/internal/asl/jsonpath"
 )
 
-// This file is the only place that calls the expression packages. Until internal/asl/template,
-// internal/asl/intrinsic and internal/asl/jsonata are in the tree, JSONPath templates are
-// evaluated here with internal/asl/jsonpath and JSONata is refused.
+// This file is the only place that calls the expression packages. Until internal/asl/template
+// and internal/asl/jsonata are in the tree, JSONPath templates are evaluated here with
+// internal/asl/jsonpath and internal/asl/intrinsic, and JSONata is refused.
 // TODO: switch to template.CompileJSONPath / template.CompileJSONata once they land.
 
 // errJSONataUnavailable is returned when a JSONata expression is compiled without the jsonata
@@ -35,6 +36,8 @@ type expr struct {
 	obj      []field // JSONPath template object
 	arr      []*expr
 	path     *jsonpath.Path
+	call     *intrinsic.Call
+	key      string // the "key.$" field a path or call comes from
 	jsonata  bool
 }
 
@@ -62,11 +65,21 @@ func compileJSONPathTemplate(v any) (*expr, error) {
 				if !ok {
 					return nil, fmt.Errorf("the value of field %q must be a string", k)
 				}
-				p, err := jsonpath.Compile(s)
-				if err != nil {
-					return nil, fmt.Errorf("field %q: %w", k, err)
+				sub := &expr{key: k}
+				if intrinsic.IsIntrinsic(s) {
+					c, err := intrinsic.Parse(s)
+					if err != nil {
+						return nil, fmt.Errorf("field %q: %w", k, err)
+					}
+					sub.call = c
+				} else {
+					p, err := jsonpath.Compile(s)
+					if err != nil {
+						return nil, fmt.Errorf("field %q: %w", k, err)
+					}
+					sub.path = p
 				}
-				e.obj = append(e.obj, field{key: strings.TrimSuffix(k, ".$"), val: &expr{path: p}})
+				e.obj = append(e.obj, field{key: strings.TrimSuffix(k, ".$"), val: sub})
 				allConst = false
 				continue
 			}
@@ -138,6 +151,12 @@ func (e *expr) eval(env *evalEnv) (any, error) {
 	switch {
 	case e.isConst:
 		return e.constant, nil
+	case e.call != nil:
+		var ctx any
+		if env.context != nil {
+			ctx = env.context()
+		}
+		return e.call.Eval(intrinsic.Env{Input: env.input, Context: ctx, Vars: env.vars, Rand: env.rand})
 	case e.path != nil:
 		var ctx any
 		if e.path.Context() && env.context != nil {
@@ -145,7 +164,7 @@ func (e *expr) eval(env *evalEnv) (any, error) {
 		}
 		v, err := e.path.GetFrom(env.input, ctx, env.vars)
 		if err != nil {
-			return nil, fault.New(fault.Runtime, "The JSONPath '%s' could not be found in the input", e.path.String())
+			return nil, fault.New(fault.Runtime, "The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", e.path.String(), e.key, compactJSON(env.input))
 		}
 		return v, nil
 	case e.arr != nil:

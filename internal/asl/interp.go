@@ -151,6 +151,7 @@ func (p *Program) Redrive(s *Snapshot, now time.Time) (Outcome, error) {
 
 func (r *runner) redriveThread(t *Thread) {
 	t.Status, t.Error, t.Cause, t.Output = StatusRunning, "", "", nil
+	t.LastEvent = r.s.LastEventID
 	st := r.p.states[t.State]
 	c := t.Container
 	if c != nil && len(c.Slots) > 0 && (st.typ == typeMap || st.typ == typeParallel) {
@@ -326,8 +327,6 @@ func (r *runner) timerFired(id string) {
 		}
 	}
 	st := r.p.states[t.State]
-	r.current = t.ID
-	defer func() { r.current = 0 }()
 	switch pd.Kind {
 	case TimerWait:
 		r.finish(t, st, t.Effective, exitOpts{noResultPath: true})
@@ -782,7 +781,7 @@ func (r *runner) fail(t *Thread, st *state, e *fault.Error) {
 // caught moves a thread to a catcher's Next with the error output.
 func (r *runner) caught(t *Thread, st *state, k *catcher, e *fault.Error) {
 	r.dropContainer(t)
-	errOut := map[string]any{"Error": e.Name, "Cause": e.Cause}
+	errOut := errorOutput(e)
 	var output any
 	var assigned map[string]any
 	if st.lang == langJSONata {
@@ -821,6 +820,16 @@ func (r *runner) caught(t *Thread, st *state, k *catcher, e *fault.Error) {
 		}
 	}
 	r.exit(t, st, output, assigned, k.next, false)
+}
+
+// errorOutput is the JSON a Catch passes on: {"Error": ..., "Cause": ...}, without an
+// empty Cause.
+func errorOutput(e *fault.Error) map[string]any {
+	out := map[string]any{"Error": e.Name}
+	if e.Cause != "" {
+		out["Cause"] = e.Cause
+	}
+	return out
 }
 
 // dropContainer forgets a container's children (before a retry or a catch).

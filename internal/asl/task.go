@@ -167,8 +167,6 @@ func (r *runner) taskSucceeded(t *Thread, st *state, output any) {
 	r.cancelTimers(t)
 	out := compactJSON(output)
 	r.emit(t, r.taskEvent(st, "Succeeded", "", "", out))
-	r.current = t.ID
-	defer func() { r.current = 0 }()
 	if len(out) > maxPayloadBytes {
 		r.fail(t, st, fault.New(fault.DataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.name))
 		return
@@ -183,8 +181,6 @@ func (r *runner) taskFailed(t *Thread, st *state, e *fault.Error) {
 	r.ensureStarted(t, st, "")
 	r.cancelTimers(t)
 	r.emit(t, r.taskEvent(st, "Failed", e.Name, e.Cause, ""))
-	r.current = t.ID
-	defer func() { r.current = 0 }()
 	r.fail(t, st, e)
 }
 

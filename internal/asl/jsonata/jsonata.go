@@ -1,0 +1,205 @@
+// Package jsonata owns the JSONata query language of Step Functions: recognising "{% ... %}"
+// strings, compiling the expression inside once, and evaluating it with the reserved variable
+// $states (input, result, errorOutput, context) and the workflow variables in scope.
+//
+// It is a layer over github.com/xiatechs/jsonata-go that makes the library behave as Step
+// Functions does: the functions AWS adds ($partition, $range, $hash, $random with a seed, $uuid,
+// $parse) and JSONata's $assert are provided, $eval and the library's own non-standard functions
+// are unavailable, "$" and unqualified field names are rejected at the top level of an
+// expression, and every value that comes out is converted to the encoding/json model (float64
+// numbers, []any, map[string]any). Every runtime failure is a *fault.Error named
+// States.QueryEvaluationError. The package never mutates the values it is given and knows nothing
+// of states or templates.
+package jsonata
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	jsonatago "github.com/xiatechs/jsonata-go"
+	"github.com/xiatechs/jsonata-go/jparse"
+
+	"github.com/ceap/ceap/internal/asl/fault"
+)
+
+// ErrUnsupported is wrapped by Compile for expressions Step Functions refuses.
+var ErrUnsupported = errors.New("not supported by Step Functions")
+
+// SyntaxError reports an expression that does not parse.
+type SyntaxError struct {
+	Expr string
+	Msg  string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("invalid JSONata expression '%s': %s", e.Expr, e.Msg)
+}
+
+// Error is a failed evaluation. It unwraps to a *fault.Error named States.QueryEvaluationError;
+// Fault builds the same fault with the ASL field named in the cause, as AWS writes it.
+type Error struct {
+	Expr      string
+	Undefined bool   // the expression returned nothing
+	Msg       string // what went wrong, when it is not Undefined
+}
+
+func (e *Error) Error() string { return e.Fault("").Error() }
+
+// Unwrap returns the fault without a field name.
+func (e *Error) Unwrap() error { return e.Fault("") }
+
+// Fault returns the States.QueryEvaluationError for the expression written in field (such as
+// "Output/items[0]"); an empty field leaves the field out of the cause.
+func (e *Error) Fault(field string) *fault.Error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "The JSONata expression '%s'", e.Expr)
+	if field != "" {
+		fmt.Fprintf(&b, " specified for the field '%s'", field)
+	}
+	if e.Undefined {
+		b.WriteString(" returned nothing (undefined).")
+	} else {
+		fmt.Fprintf(&b, " threw an error during evaluation: %s", e.Msg)
+	}
+	return &fault.Error{Name: fault.QueryEvaluationError, Cause: b.String()}
+}
+
+// IsExpression reports whether s is a JSONata expression string: "{%" ... "%}" once
+// surrounding whitespace is trimmed.
+func IsExpression(s string) bool {
+	_, ok := Unwrap(s)
+	return ok
+}
+
+// Unwrap returns the trimmed expression inside "{% ... %}", and whether s is one.
+func Unwrap(s string) (string, bool) {
+	t := strings.TrimSpace(s)
+	if len(t) < 4 || !strings.HasPrefix(t, "{%") || !strings.HasSuffix(t, "%}") {
+		return "", false
+	}
+	return strings.TrimSpace(t[2 : len(t)-2]), true
+}
+
+// Expr is a compiled expression. It is immutable and safe for concurrent use.
+type Expr struct {
+	src        string
+	base       *jsonatago.Expr // compiled without bindings; copied for each evaluation
+	vars       []string        // workflow variables the expression reads
+	funcs      []string        // Step Functions functions the expression calls
+	hidden     []string        // library functions the expression names that JSONata lacks
+	usesStates bool
+	prebuilt   map[string]any // callables for funcs that need no per-evaluation state
+}
+
+// String returns the expression's source.
+func (e *Expr) String() string { return e.src }
+
+// Variables returns the names of the workflow variables the expression reads ($name), without
+// $states and function names.
+func (e *Expr) Variables() []string { return e.vars }
+
+// Compile compiles the text inside "{% %}" (already trimmed).
+func Compile(src string) (expr *Expr, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			expr, err = nil, &SyntaxError{Expr: src, Msg: fmt.Sprint(r)}
+		}
+	}()
+	if strings.TrimSpace(src) == "" {
+		return nil, &SyntaxError{Expr: src, Msg: "the expression is empty"}
+	}
+	protected := protectStrings(src)
+	root, err := jparse.Parse(protected)
+	if err != nil {
+		return nil, &SyntaxError{Expr: src, Msg: err.Error()}
+	}
+	if err := checkTopLevel(root); err != nil {
+		return nil, fmt.Errorf("JSONata expression '%s': %w", src, err)
+	}
+	base, err := jsonatago.Compile(protected)
+	if err != nil {
+		return nil, &SyntaxError{Expr: src, Msg: err.Error()}
+	}
+	e := &Expr{src: src, base: base}
+	for name := range referencedVariables(root) {
+		switch {
+		case name == "states":
+			e.usesStates = true
+		case name == "eval":
+			return nil, fmt.Errorf("JSONata expression '%s': $eval is %w (use $parse)", src, ErrUnsupported)
+		case isStepFunctionsFunction(name):
+			e.funcs = append(e.funcs, name)
+		case isHiddenLibraryFunction(name):
+			e.hidden = append(e.hidden, name)
+		case name == "" || name == "$":
+		default:
+			e.vars = append(e.vars, name)
+		}
+	}
+	if e.prebuilt, err = buildCallables(e.funcs, nil); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Env is what an evaluation may read.
+type Env struct {
+	States map[string]any           // $states: input, result, errorOutput, context
+	Vars   func(string) (any, bool) // workflow variables
+	Rand   func() float64           // nil -> math/rand; makes $random and $uuid testable
+}
+
+// Eval evaluates the expression with $states and the workflow variables. A failure, including
+// an expression that returns nothing, is an *Error that unwraps to States.QueryEvaluationError.
+func (e *Expr) Eval(states map[string]any, vars func(string) (any, bool)) (any, error) {
+	return e.EvalEnv(Env{States: states, Vars: vars})
+}
+
+// EvalEnv is Eval with every input spelled out.
+func (e *Expr) EvalEnv(env Env) (out any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, &Error{Expr: e.src, Msg: fmt.Sprint(r)}
+		}
+	}()
+	bindings := make(map[string]any, len(e.vars)+len(e.funcs)+len(e.hidden)+1)
+	if e.usesStates {
+		bindings["states"] = env.States
+	}
+	if env.Vars != nil {
+		for _, name := range e.vars {
+			if v, ok := env.Vars(name); ok {
+				bindings[name] = v
+			}
+		}
+	}
+	for _, name := range e.hidden {
+		bindings[name] = nil
+	}
+	callables := e.prebuilt
+	if env.Rand != nil && len(e.funcs) > 0 {
+		if callables, err = buildCallables(e.funcs, env.Rand); err != nil {
+			return nil, &Error{Expr: e.src, Msg: err.Error()}
+		}
+	}
+	for name, c := range callables {
+		bindings[name] = c
+	}
+	x := *e.base
+	if err := x.RegisterVars(bindings); err != nil {
+		return nil, &Error{Expr: e.src, Msg: err.Error()}
+	}
+	v, err := x.Eval(nil)
+	if err != nil {
+		if errors.Is(err, jsonatago.ErrUndefined) {
+			return nil, &Error{Expr: e.src, Undefined: true}
+		}
+		return nil, &Error{Expr: e.src, Msg: err.Error()}
+	}
+	out, err = normalize(v)
+	if err != nil {
+		return nil, &Error{Expr: e.src, Msg: err.Error()}
+	}
+	return out, nil
+}
