@@ -216,11 +216,13 @@ func (c *compiler) machine(o obj, lang string, depth int) *machine {
 			c.d.errorf(CodeSchema, loc, "The state must be an object")
 			continue
 		}
+		c.states[name] = &state{name: name} // claims the name before nested states are compiled
 		st := c.state(name, obj{m: sm, loc: loc}, lang, depth)
-		if st != nil {
-			c.states[name] = st
-			compiled = append(compiled, st)
+		if st == nil {
+			continue
 		}
+		c.states[name] = st
+		compiled = append(compiled, st)
 	}
 	c.checkGraph(m, o, so, compiled)
 	return m
@@ -232,7 +234,7 @@ func (c *compiler) checkGraph(m *machine, o, so obj, states []*state) {
 	for _, st := range states {
 		local[st.name] = st
 	}
-	if _, ok := so.m[m.startAt]; !ok && m.startAt != "" {
+	if _, ok := so.m[m.startAt]; !ok {
 		c.d.errorf(CodeMissingTransition, o.at("StartAt"), "Missing 'Next' target: %s", m.startAt)
 	}
 	terminal := false

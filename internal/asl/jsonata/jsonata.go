@@ -195,11 +195,20 @@ func (e *Expr) EvalEnv(env Env) (out any, err error) {
 		if errors.Is(err, jsonatago.ErrUndefined) {
 			return nil, &Error{Expr: e.src, Undefined: true}
 		}
-		return nil, &Error{Expr: e.src, Msg: err.Error()}
+		return nil, &Error{Expr: e.src, Msg: libraryMessage(err)}
 	}
 	out, err = normalize(v)
 	if err != nil {
 		return nil, &Error{Expr: e.src, Msg: err.Error()}
 	}
 	return out, nil
+}
+
+// libraryMessage drops the position and argument dump the library appends to its messages.
+func libraryMessage(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, ", position:"); i > 0 {
+		msg = msg[:i]
+	}
+	return msg
 }
