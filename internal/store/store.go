@@ -31,6 +31,10 @@ type Store interface {
 
 	MetricStore
 	QueueStore
+	StateStore
+	PipeStore
+	TopicStore
+	EventStore
 }
 
 // Millis converts t to Unix milliseconds (0 for the zero time).

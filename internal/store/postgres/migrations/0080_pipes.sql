@@ -1,0 +1,17 @@
+CREATE TABLE pipes (
+    account        TEXT    NOT NULL,
+    name           TEXT    NOT NULL,
+    arn            TEXT    NOT NULL,
+    source         TEXT    NOT NULL,
+    target         TEXT    NOT NULL,
+    spec           BYTEA   NOT NULL,
+    tags           BYTEA   NOT NULL,
+    desired_state  TEXT    NOT NULL,
+    current_state  TEXT    NOT NULL,
+    state_reason   TEXT    NOT NULL DEFAULT '',
+    created        BIGINT  NOT NULL,
+    modified       BIGINT  NOT NULL,
+    lease_owner    TEXT    NOT NULL DEFAULT '',
+    lease_until    BIGINT  NOT NULL DEFAULT 0,
+    PRIMARY KEY (account, name)
+);
