@@ -32,6 +32,7 @@ type Store interface {
 	MetricStore
 	QueueStore
 	StateStore
+	StateStore
 	PipeStore
 	TopicStore
 	EventStore
