@@ -32,7 +32,6 @@ type Store interface {
 	MetricStore
 	QueueStore
 	StateStore
-	StateStore
 	PipeStore
 	TopicStore
 	EventStore
