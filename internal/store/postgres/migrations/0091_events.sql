@@ -15,7 +15,7 @@ CREATE TABLE event_targets (
     rule    TEXT NOT NULL,
     id      TEXT NOT NULL,
     arn     TEXT NOT NULL,
-    spec    BYTEANOT NULL,
+    spec    BYTEA NOT NULL,
     PRIMARY KEY (account, bus, rule, id),
     FOREIGN KEY (account, bus, rule) REFERENCES event_rules (account, bus, name)
 );
