@@ -90,6 +90,66 @@ type Expr struct {
 	hidden     []string        // library functions the expression names that JSONata lacks
 	usesStates bool
 	prebuilt   map[string]any // callables for funcs that need no per-evaluation state
+	fast       *fieldPath     // set when the expression is $variable.name.name...
+}
+
+// fieldPath is an expression of the form $variable.a.b, evaluated without the library while
+// every step lands on an object.
+type fieldPath struct {
+	variable string
+	names    []string
+}
+
+func simpleFieldPath(root jparse.Node) *fieldPath {
+	p, ok := root.(*jparse.PathNode)
+	if !ok || len(p.Steps) == 0 || p.KeepArrays {
+		return nil
+	}
+	v, ok := p.Steps[0].(*jparse.VariableNode)
+	if !ok || v.Name == "" || v.Name == "$" {
+		return nil
+	}
+	fp := &fieldPath{variable: v.Name}
+	for _, s := range p.Steps[1:] {
+		n, ok := s.(*jparse.NameNode)
+		if !ok {
+			return nil
+		}
+		fp.names = append(fp.names, n.Value)
+	}
+	return fp
+}
+
+// eval walks the path; ok is false when the library must decide (a step met something other
+// than an object, whose JSONata semantics such as mapping over arrays it leaves to the library).
+func (fp *fieldPath) eval(env Env) (v any, found, ok bool) {
+	var cur any
+	if fp.variable == "states" {
+		if env.States == nil {
+			return nil, false, true
+		}
+		cur = env.States
+	} else {
+		if env.Vars == nil {
+			return nil, false, true
+		}
+		if cur, found = env.Vars(fp.variable); !found {
+			return nil, false, true
+		}
+	}
+	for _, name := range fp.names {
+		m, isMap := cur.(map[string]any)
+		if !isMap {
+			return nil, false, false
+		}
+		if cur, found = m[name]; !found {
+			return nil, false, true
+		}
+	}
+	if _, isArray := cur.([]any); isArray {
+		return nil, false, false
+	}
+	return cur, true, true
 }
 
 // String returns the expression's source.
@@ -140,6 +200,9 @@ func Compile(src string) (expr *Expr, err error) {
 	if e.prebuilt, err = buildCallables(e.funcs, nil); err != nil {
 		return nil, err
 	}
+	if len(e.funcs) == 0 && len(e.hidden) == 0 {
+		e.fast = simpleFieldPath(root)
+	}
 	return e, nil
 }
 
@@ -163,6 +226,14 @@ func (e *Expr) EvalEnv(env Env) (out any, err error) {
 			out, err = nil, &Error{Expr: e.src, Msg: fmt.Sprint(r)}
 		}
 	}()
+	if e.fast != nil {
+		if v, found, ok := e.fast.eval(env); ok {
+			if !found {
+				return nil, &Error{Expr: e.src, Undefined: true}
+			}
+			return v, nil
+		}
+	}
 	bindings := make(map[string]any, len(e.vars)+len(e.funcs)+len(e.hidden)+1)
 	if e.usesStates {
 		bindings["states"] = env.States

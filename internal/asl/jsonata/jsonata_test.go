@@ -74,6 +74,9 @@ func TestEval(t *testing.T) {
 		{"$map([1,2], function($v){ $v * 10 })", `[10,20]`},
 		{"$states.input.nums[$ > 7]", `[8,9]`},
 		{"null", `null`},
+		{"$states.input.items.name", `["a","b"]`},
+		{"$states.input.items", `[{"name":"a","price":5},{"name":"b","price":15}]`},
+		{"$limits.max", `10`},
 		// Functions Step Functions adds, with the examples of the AWS documentation.
 		{"$partition([1,2,3,4,5,6,7,8,9], 3)", `[[1,2,3],[4,5,6],[7,8,9]]`},
 		{"$partition($states.input.nums, 4)", `[[1,2,3,4],[5,6,7,8],[9]]`},
@@ -177,6 +180,8 @@ func TestEvalErrors(t *testing.T) {
 		undefined bool
 	}{
 		{"$states.input.missing", true},
+		{"$states.input.title.x", true},
+		{"$limits.max.deeper", true},
 		{"$nobody", true},
 		{"$states.input.items[price > 100]", true},
 		{"1/0", false},
