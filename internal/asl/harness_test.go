@@ -6,8 +6,6 @@ import (
 	"sort"
 	"testing"
 	"time"
-
-	"github.com/ceap/ceap/internal/asl/fault"
 )
 
 // testStart is the fixed start time of every test execution.
@@ -61,6 +59,8 @@ type run struct {
 	timers  map[string]time.Time
 	calls   map[string]int
 	invokes []InvokeTask
+	// roundTrip stores the snapshot as JSON and loads it back before every Resume.
+	roundTrip bool
 }
 
 func newRun(t *testing.T, p *Program) *run {
@@ -100,6 +100,17 @@ func (r *run) start(input any) {
 }
 
 func (r *run) resume(ev Event) {
+	if r.roundTrip {
+		data, err := json.Marshal(r.s)
+		if err != nil {
+			panic(err)
+		}
+		var s Snapshot
+		if err := json.Unmarshal(data, &s); err != nil {
+			panic(err)
+		}
+		r.s = &s
+	}
 	r.absorb(r.p.Resume(r.s, ev, r.now))
 }
 
@@ -214,4 +225,3 @@ type funcRunner func(ctx context.Context, cmd InvokeTask) (any, error)
 
 func (f funcRunner) RunTask(ctx context.Context, cmd InvokeTask) (any, error) { return f(ctx, cmd) }
 
-var _ = fault.All

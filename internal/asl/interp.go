@@ -43,7 +43,7 @@ type runner struct {
 }
 
 func newRunner(p *Program, s *Snapshot, now time.Time) *runner {
-	return &runner{p: p, s: s, now: now}
+	return &runner{p: p, s: s, now: now, events: make([]HistoryEvent, 0, 16)}
 }
 
 func (r *runner) outcome() Outcome {

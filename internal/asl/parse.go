@@ -1,7 +1,6 @@
 package asl
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -1073,15 +1072,4 @@ func (c *compiler) choiceRule(st *state, o obj, top bool) *choiceRule {
 		return nil
 	}
 	return r
-}
-
-// compactJSON renders a value as compact JSON for messages and history events.
-func compactJSON(v any) string {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return "null"
-	}
-	return strings.TrimSuffix(buf.String(), "\n")
 }
