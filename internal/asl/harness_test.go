@@ -224,4 +224,3 @@ func eventTypes(evs []HistoryEvent) []string {
 type funcRunner func(ctx context.Context, cmd InvokeTask) (any, error)
 
 func (f funcRunner) RunTask(ctx context.Context, cmd InvokeTask) (any, error) { return f(ctx, cmd) }
-
