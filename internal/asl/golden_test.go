@@ -143,6 +143,31 @@ func goldenCases() []goldenCase {
 			"Parse":{"Type":"Task",` + lambdaInvoke + `,"Parameters":{"v.$":"States.StringToJson($.s)"},
 			  "Catch":[{"ErrorEquals":["States.IntrinsicFailure"],"ResultPath":"$.err","Next":"Done"}],"End":true},
 			"Done":{"Type":"Succeed"}}}`},
+		{name: "jsonata_pipeline", status: StatusSucceeded, input: `{"items":[1,2,3],"limit":2}`,
+			script: script{"Call": {{Output: map[string]any{"Payload": map[string]any{"total": 6.0}}}}}, def: `{
+			"QueryLanguage":"JSONata","StartAt":"Init","States":{
+			"Init":{"Type":"Pass","Assign":{"limit":"{% $states.input.limit %}","name":"{% $states.context.Execution.Name %}"},
+			  "Output":{"items":"{% $states.input.items %}"},"Next":"Double"},
+			"Double":{"Type":"Map","Items":"{% $states.input.items %}","MaxConcurrency":"{% $limit %}",
+			  "ItemSelector":{"v":"{% $states.context.Map.Item.Value %}","i":"{% $states.context.Map.Item.Index %}"},
+			  "ItemProcessor":{"StartAt":"Times","States":{"Times":{"Type":"Pass","Output":"{% $states.input.v * 2 %}","End":true}}},
+			  "Output":{"doubled":"{% $states.result %}"},"Next":"Call"},
+			"Call":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Arguments":{"FunctionName":"sum","Payload":{"values":"{% $states.input.doubled %}","who":"{% $name %}"}},
+			  "Output":"{% $states.result.Payload %}","Assign":{"total":"{% $states.result.Payload.total %}"},"Next":"Check"},
+			"Check":{"Type":"Choice","Choices":[{"Condition":"{% $total > $limit %}","Next":"Wait","Assign":{"big":true}}],"Default":"Fail"},
+			"Wait":{"Type":"Wait","Seconds":"{% $limit %}","Next":"Done"},
+			"Fail":{"Type":"Fail","Error":"{% 'Small.' & $string($total) %}","Cause":"too small"},
+			"Done":{"Type":"Succeed","Output":{"total":"{% $total %}","big":"{% $big %}"}}}}`},
+		{name: "jsonata_catch", status: StatusSucceeded, input: `{"x":1}`,
+			script: script{"Call": {{Error: "Lambda.Unknown", Cause: "boom"}}}, def: `{
+			"QueryLanguage":"JSONata","StartAt":"Call","States":{
+			"Call":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Arguments":{"Payload":"{% $states.input %}"},
+			  "Catch":[{"ErrorEquals":["States.ALL"],"Output":{"failed":"{% $states.errorOutput.Error %}","input":"{% $states.input %}"},
+			    "Assign":{"cause":"{% $states.errorOutput.Cause %}"},"Next":"After"}],"End":true},
+			"After":{"Type":"Pass","Output":{"out":"{% $states.input %}","cause":"{% $cause %}"},"End":true}}}`},
+		{name: "jsonata_evaluation_error", status: StatusFailed, input: `{}`, def: `{
+			"QueryLanguage":"JSONata","StartAt":"Bad","States":{
+			"Bad":{"Type":"Pass","Output":"{% $states.input.missing.deeper %}","End":true}}}`},
 		{name: "redrive_task", status: StatusSucceeded, input: `{"n":1}`,
 			script:  script{"Second": {{Error: "Transient", Cause: "down"}}},
 			redrive: script{"Second": {{Output: "recovered"}}}, def: `{

@@ -749,6 +749,11 @@ func (r *runner) transition(t *Thread, next string, end bool, output any) {
 
 // fail handles an error raised by state st: Retry, then Catch, then the thread fails.
 func (r *runner) fail(t *Thread, st *state, e *fault.Error) {
+	if e.Name == fault.QueryEvaluationError {
+		r.emit(t, HistoryEvent{Type: EventEvaluationFailed, EvaluationFailedEventDetails: &EvaluationFailedEventDetails{
+			Error: e.Name, Cause: e.Cause, State: st.name,
+		}})
+	}
 	for i := range st.retry {
 		rt := &st.retry[i]
 		if !errorMatches(rt.errorEquals, e.Name) {

@@ -498,7 +498,7 @@ func (c *compiler) jsonPathTemplate(o obj, key string) *expr {
 	if !ok {
 		return nil
 	}
-	e, err := compileJSONPathTemplate(v)
+	e, err := compileJSONPathTemplate(v, key)
 	if err != nil {
 		c.d.errorf(CodeSchema, o.at(key), "The value for the field '%s' is invalid: %v", key, err)
 		return nil
@@ -515,7 +515,7 @@ func (c *compiler) jsonataField(o obj, key string) *expr {
 }
 
 func (c *compiler) jsonataValue(v any, loc, key string) *expr {
-	e, err := compileJSONataTemplate(v)
+	e, err := compileJSONataTemplate(v, key)
 	if err != nil {
 		c.d.errorf(CodeSchema, loc, "The value for the field '%s' must be a valid JSONata expression: %v", key, err)
 		return nil
