@@ -107,14 +107,14 @@ type environment struct {
 	readyOnce  sync.Once
 	initFailed chan struct{}
 
-	started      time.Time
+	started time.Time
+
+	mu           sync.Mutex
+	current      *invocation
+	initError    []byte
+	lastUsed     time.Time
 	initDuration time.Duration
 	coldReported bool
-
-	mu        sync.Mutex
-	current   *invocation
-	initError []byte
-	lastUsed  time.Time
 }
 
 // launch describes how to start a runtime: the command and the variables that AWS sets.
@@ -139,22 +139,23 @@ func startEnvironment(spec *Spec, l launch, c clock.Clock, sink func(stream stri
 		exited:     make(chan struct{}),
 		ready:      make(chan struct{}),
 		initFailed: make(chan struct{}),
+		started:    c.Now(),
 	}
 	e.srv = &http.Server{Handler: e, ReadHeaderTimeout: InitTimeout}
-	go func() { _ = e.srv.Serve(ln) }()
 
 	r, w, err := os.Pipe()
 	if err != nil {
-		_ = e.srv.Close()
+		_ = ln.Close()
 		return nil, fmt.Errorf("create output pipe for %q: %w", spec.Name, err)
 	}
 	e.output, err = newOutput(r, c, func(lines []LogLine) { sink(e.stream, lines) })
 	if err != nil {
 		_ = r.Close()
 		_ = w.Close()
-		_ = e.srv.Close()
+		_ = ln.Close()
 		return nil, fmt.Errorf("watch output pipe for %q: %w", spec.Name, err)
 	}
+	go func() { _ = e.srv.Serve(ln) }()
 	env := append(l.env, "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String(), "AWS_LAMBDA_LOG_STREAM_NAME="+e.stream)
 	cmd := exec.Command(l.argv[0], l.argv[1:]...)
 	cmd.Dir = spec.CodeDir
@@ -162,7 +163,6 @@ func startEnvironment(spec *Spec, l launch, c clock.Clock, sink func(stream stri
 	cmd.Stdout = w
 	cmd.Stderr = w
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	e.started = c.Now()
 	e.output.write(fmt.Sprintf("INIT_START Runtime Version: %s\tRuntime Version ARN: arn:aws:lambda:%s::runtime:ceap", spec.Runtime, spec.Region))
 	if err := cmd.Start(); err != nil {
 		_ = r.Close()
@@ -189,7 +189,9 @@ func logStreamName(now time.Time, version string) string {
 
 func (e *environment) markReady() {
 	e.readyOnce.Do(func() {
+		e.mu.Lock()
 		e.initDuration = e.clock.Now().Sub(e.started)
+		e.mu.Unlock()
 		close(e.ready)
 	})
 }
@@ -322,9 +324,12 @@ func (e *environment) finishLog(inv *invocation, out *outcome) {
 	ms := float64(out.duration.Microseconds()) / 1000
 	report := fmt.Sprintf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
 		inv.id, ms, int64(math.Max(1, math.Ceil(ms))), e.spec.MemoryMB, e.maxMemoryMB())
-	if !e.coldReported {
-		e.coldReported = true
-		report += fmt.Sprintf("\tInit Duration: %.2f ms", float64(e.initDuration.Microseconds())/1000)
+	e.mu.Lock()
+	cold, initDuration := !e.coldReported, e.initDuration
+	e.coldReported = true
+	e.mu.Unlock()
+	if cold {
+		report += fmt.Sprintf("\tInit Duration: %.2f ms", float64(initDuration.Microseconds())/1000)
 	}
 	if out.broken && out.functionError {
 		status := "error"

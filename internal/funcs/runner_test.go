@@ -116,7 +116,9 @@ func (f *fixture) spec(t *testing.T, name, runtime, handler string, code []byte)
 	}
 }
 
-func unlimited() Limits { return Limits{Unreserved: DefaultAccountConcurrency - MinUnreservedConcurrency} }
+func unlimited() Limits {
+	return Limits{Unreserved: DefaultAccountConcurrency - MinUnreservedConcurrency}
+}
 
 func invoke(t *testing.T, f *fixture, spec *Spec, payload string) *Result {
 	t.Helper()

@@ -93,11 +93,12 @@ func (e *environment) serveNext(w http.ResponseWriter, r *http.Request) {
 	e.markReady()
 	select {
 	case inv := <-e.pending:
+		now := e.clock.Now()
 		e.mu.Lock()
 		e.current = inv
-		inv.deadline = e.clock.Now().Add(e.spec.Timeout)
+		inv.deadline = now.Add(e.spec.Timeout)
 		e.mu.Unlock()
-		inv.delivered <- inv.deadline
+		inv.delivered <- now
 		h := w.Header()
 		h.Set(headerRequestID, inv.id)
 		h.Set(headerDeadlineMS, strconv.FormatInt(inv.deadline.UnixMilli(), 10))

@@ -100,10 +100,12 @@ type launcher struct {
 	endpoint    string
 	credentials func(account string) Credentials
 
-	once    sync.Once
-	onceErr error
-	pyExe   string
-	nodeExe string
+	once     sync.Once
+	onceErr  error
+	pyOnce   sync.Once
+	pyExe    string
+	nodeOnce sync.Once
+	nodePath string
 }
 
 func (l *launcher) prepare() error {
@@ -119,18 +121,33 @@ func (l *launcher) prepare() error {
 				return
 			}
 		}
-		// Resolve the python interpreter to its real executable, past version-manager shims.
-		if py, err := exec.LookPath(l.python); err == nil {
-			out, err := exec.Command(py, "-c", "import sys; print(sys.executable)").Output()
-			if err == nil && len(bytes.TrimSpace(out)) > 0 {
-				l.pyExe = string(bytes.TrimSpace(out))
-			}
-		}
-		if n, err := exec.LookPath(l.node); err == nil {
-			l.nodeExe = n
-		}
 	})
 	return l.onceErr
+}
+
+// pythonExe resolves the python interpreter to its real executable, past version-manager shims,
+// once and only when a python function first starts.
+func (l *launcher) pythonExe() string {
+	l.pyOnce.Do(func() {
+		py, err := exec.LookPath(l.python)
+		if err != nil {
+			return
+		}
+		out, err := exec.Command(py, "-c", "import sys; print(sys.executable)").Output()
+		if err == nil && len(bytes.TrimSpace(out)) > 0 {
+			l.pyExe = string(bytes.TrimSpace(out))
+		}
+	})
+	return l.pyExe
+}
+
+func (l *launcher) nodeExe() string {
+	l.nodeOnce.Do(func() {
+		if n, err := exec.LookPath(l.node); err == nil {
+			l.nodePath = n
+		}
+	})
+	return l.nodePath
 }
 
 // build returns how to start an environment for spec.
@@ -149,19 +166,21 @@ func (l *launcher) build(spec *Spec) (launch, error) {
 		argv = []string{filepath.Join(spec.CodeDir, "bootstrap")}
 		runtimeDir = spec.CodeDir
 	case familyPython:
-		if l.pyExe == "" {
+		py := l.pythonExe()
+		if py == "" {
 			return launch{}, fmt.Errorf("%w: python3 was not found", errRuntimeUnavailable)
 		}
 		runtimeDir = filepath.Join(l.dir, "python")
-		argv = []string{l.pyExe, "-u", filepath.Join(runtimeDir, "bootstrap.py")}
-		extraPath, execEnv = filepath.Dir(l.pyExe), "AWS_Lambda_"+spec.Runtime
+		argv = []string{py, "-u", filepath.Join(runtimeDir, "bootstrap.py")}
+		extraPath, execEnv = filepath.Dir(py), "AWS_Lambda_"+spec.Runtime
 	case familyNode:
-		if l.nodeExe == "" {
+		node := l.nodeExe()
+		if node == "" {
 			return launch{}, fmt.Errorf("%w: node was not found", errRuntimeUnavailable)
 		}
 		runtimeDir = filepath.Join(l.dir, "nodejs")
-		argv = []string{l.nodeExe, filepath.Join(runtimeDir, "bootstrap.js")}
-		extraPath, execEnv = filepath.Dir(l.nodeExe), "AWS_Lambda_"+spec.Runtime
+		argv = []string{node, filepath.Join(runtimeDir, "bootstrap.js")}
+		extraPath, execEnv = filepath.Dir(node), "AWS_Lambda_"+spec.Runtime
 	}
 	path := "/usr/local/bin:/usr/bin/:/bin:/opt/bin"
 	if extraPath != "" {
