@@ -1,4 +1,6 @@
-// Package sqlite is the embedded store driver: one SQLite database file in WAL mode with
+// Package sqlite is the embedded store driver (modernc.org/sqlite, pure Go: it matched the cgo
+// driver on group-committed inserts and was 2-4x faster on claiming UPDATE ... RETURNING, see
+// bench/sqlitedrivers): one SQLite database file in WAL mode with
 // synchronous=FULL, so a commit is on disk before the API acknowledges it. All writes go through
 // one connection owned by a committer goroutine that runs concurrent writers' work in one
 // transaction (group commit, each writer in its own savepoint); reads use a separate pool of
@@ -17,7 +19,8 @@ import (
 	"path/filepath"
 	"sync"
 
-	sqlite3 "github.com/mattn/go-sqlite3"
+	moderncsqlite "modernc.org/sqlite"
+	sqlitelib "modernc.org/sqlite/lib"
 
 	"github.com/ceap/ceap/internal/store"
 	"github.com/ceap/ceap/internal/store/migrate"
@@ -62,8 +65,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(cfg.Path), 0o755); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
-	dsn := "file:" + cfg.Path + "?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_foreign_keys=1&_txlock=immediate&cache=private"
-	w, err := sql.Open("sqlite3", dsn)
+	dsn := "file:" + cfg.Path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
+	w, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", cfg.Path, err)
 	}
@@ -74,7 +77,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open %s: %w", cfg.Path, err)
 	}
-	r, err := sql.Open("sqlite3", "file:"+cfg.Path+"?_journal_mode=WAL&_busy_timeout=10000&_query_only=1&cache=private")
+	r, err := sql.Open("sqlite", "file:"+cfg.Path+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open %s: %w", cfg.Path, err)
@@ -245,9 +248,9 @@ func (db *DB) read(ctx context.Context, fn func(q *sql.Conn) error) error {
 
 // isUnique reports whether err is a unique-constraint violation.
 func isUnique(err error) bool {
-	var se sqlite3.Error
+	var se *moderncsqlite.Error
 	if errors.As(err, &se) {
-		return se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
+		return se.Code() == sqlitelib.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlitelib.SQLITE_CONSTRAINT_PRIMARYKEY
 	}
 	return false
 }
