@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	jsonatago "github.com/xiatechs/jsonata-go"
+	"github.com/xiatechs/jsonata-go/jtypes"
 
 	"github.com/ceap/ceap/internal/asl/intrinsic"
 )
@@ -20,11 +21,11 @@ import (
 // elements).
 const MaxRangeItems = intrinsic.MaxArrayRangeItems
 
-// isStepFunctionsFunction reports whether $name is a function Step Functions adds to JSONata, or
-// a JSONata 2.0 function the library lacks and this package provides.
-func isStepFunctionsFunction(name string) bool {
+// isProvidedFunction reports whether $name is a function Step Functions adds to JSONata, or a
+// JSONata 2.0 function the library lacks and this package provides.
+func isProvidedFunction(name string) bool {
 	switch name {
-	case "partition", "range", "hash", "random", "uuid", "parse", "assert":
+	case "partition", "range", "hash", "random", "uuid", "parse", "assert", "formatInteger", "parseInteger":
 		return true
 	}
 	return false
@@ -72,13 +73,15 @@ func buildCallables(names []string, rnd func() float64) (map[string]any, error) 
 
 func extension(name string, rnd func() float64) func(args ...any) (any, error) {
 	fn := map[string]func(rnd func() float64, args []any) (any, error){
-		"partition": partition,
-		"range":     rangeOf,
-		"hash":      hashOf,
-		"random":    random,
-		"uuid":      newUUID,
-		"parse":     parse,
-		"assert":    assert,
+		"partition":     partition,
+		"range":         rangeOf,
+		"hash":          hashOf,
+		"random":        random,
+		"uuid":          newUUID,
+		"parse":         parse,
+		"assert":        assert,
+		"formatInteger": formatInteger,
+		"parseInteger":  parseInteger,
 	}[name]
 	return func(args ...any) (any, error) {
 		norm := make([]any, len(args))
@@ -90,7 +93,7 @@ func extension(name string, rnd func() float64) func(args ...any) (any, error) {
 			norm[i] = v
 		}
 		v, err := fn(rnd, norm)
-		if err != nil && name != "assert" {
+		if err != nil && name != "assert" && !errors.Is(err, jtypes.ErrUndefined) {
 			return nil, fmt.Errorf("$%s: %w", name, err)
 		}
 		return v, err

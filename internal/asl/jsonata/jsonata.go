@@ -4,12 +4,16 @@
 //
 // It is a layer over github.com/xiatechs/jsonata-go that makes the library behave as Step
 // Functions does: the functions AWS adds ($partition, $range, $hash, $random with a seed, $uuid,
-// $parse) and JSONata's $assert are provided, $eval and the library's own non-standard functions
-// are unavailable, "$" and unqualified field names are rejected at the top level of an
-// expression, and every value that comes out is converted to the encoding/json model (float64
-// numbers, []any, map[string]any). Every runtime failure is a *fault.Error named
-// States.QueryEvaluationError. The package never mutates the values it is given and knows nothing
-// of states or templates.
+// $parse) and the JSONata 2.0 functions the library lacks ($assert, $formatInteger,
+// $parseInteger) are provided; $eval and the library's own non-standard functions are not;
+// "$", "$$" and unqualified field names are rejected at the top level of an expression; and every
+// value that comes out is converted to the encoding/json model (float64 numbers, []any,
+// map[string]any). Every runtime failure is a *fault.Error named States.QueryEvaluationError.
+// Known gaps of the library: the positional (#$i) and context (@$v) variable bindings.
+//
+// The package never mutates the values it is given and knows nothing of states or templates. It
+// never registers anything in the library's process-wide registry: expressions are copied and
+// given their bindings for each evaluation, which is what makes them safe for concurrent use.
 package jsonata
 
 import (
@@ -188,7 +192,7 @@ func Compile(src string) (expr *Expr, err error) {
 			e.usesStates = true
 		case name == "eval":
 			return nil, fmt.Errorf("JSONata expression '%s': $eval is %w (use $parse)", src, ErrUnsupported)
-		case isStepFunctionsFunction(name):
+		case isProvidedFunction(name):
 			e.funcs = append(e.funcs, name)
 		case isHiddenLibraryFunction(name):
 			e.hidden = append(e.hidden, name)
