@@ -29,6 +29,8 @@ func (r *runner) launch(t *Thread, i int, startAt string, input any) {
 	id := r.s.NextThread
 	r.s.NextThread++
 	child := &Thread{ID: id, Parent: t.ID, Index: i, State: startAt, Phase: phaseEnter, Status: StatusRunning, Input: input, LastEvent: t.LastEvent}
+	// The child workflows of a distributed Map cannot read the variables of outer scopes.
+	child.Isolated = r.p.states[t.State].distributed
 	r.s.Threads[id] = child
 	c := t.Container
 	c.Slots[i] = Slot{Thread: id, Status: StatusRunning}
@@ -127,7 +129,15 @@ func (r *runner) startIterations(t *Thread, st *state, in any, items []any) {
 		c.TolPercent = float64(n)
 	}
 	t.Effective = nil
-	r.emit(t, HistoryEvent{Type: EventMapStateStarted, MapStateStartedEventDetails: &MapStateStartedEventDetails{Length: len(items)}})
+	if st.itemBatcher != nil {
+		batches, ferr := r.batch(t, st, in, items)
+		if ferr != nil {
+			r.fail(t, st, ferr)
+			return
+		}
+		c.Items, c.Slots, c.Batched = batches, make([]Slot, len(batches)), true
+	}
+	r.emit(t, HistoryEvent{Type: EventMapStateStarted, MapStateStartedEventDetails: &MapStateStartedEventDetails{Length: len(c.Items)}})
 	t.Container, t.Phase = c, phaseChildren
 	r.launchMore(t, st)
 }
@@ -139,7 +149,7 @@ func (r *runner) launchMore(t *Thread, st *state) {
 	for c.Launched < len(c.Items) && (c.MaxConc == 0 || c.Running < c.MaxConc) {
 		i := c.Launched
 		input := c.Items[i]
-		if st.itemSelector != nil {
+		if st.itemSelector != nil && !c.Batched {
 			item := &mapItem{index: i, value: c.Items[i]}
 			extra := map[string]any(nil)
 			v, err := st.itemSelector.eval(r.env(t, st, c.Input, item, extra))
@@ -254,7 +264,85 @@ func (r *runner) containerSucceeded(t *Thread, st *state) {
 		typ = EventMapStateSucceeded
 	}
 	r.emit(t, HistoryEvent{Type: typ})
+	if w := st.resultWriter; w != nil {
+		r.writeResults(t, st, w, results)
+		return
+	}
 	r.pushAfter(t, func() { r.finish(t, st, results, exitOpts{selector: true}) })
+}
+
+// writeResults asks the driver to write a Map state's results.
+func (r *runner) writeResults(t *Thread, st *state, w *resultWriter, results []any) {
+	var params any
+	if w.parameters != nil {
+		v, err := w.parameters.eval(r.env(t, st, t.Container.Input, nil, nil))
+		if err != nil {
+			r.pushAfter(t, func() { r.fail(t, st, evalErr(err)) })
+			return
+		}
+		params = v
+	}
+	id := r.newID()
+	r.s.Pending[id] = Pending{Thread: t.ID, Kind: pendingWrite}
+	t.Command, t.Phase = id, phaseWrite
+	r.commands = append(r.commands, WriteResults{ID: id, StateName: st.name, Resource: w.resource, Parameters: params, WriterConfig: w.writerConfig, Results: results})
+}
+
+// batch applies ItemSelector to every item and groups the items as ItemBatcher says:
+// {"Items": [...], "BatchInput": ...} with at most MaxItemsPerBatch items and
+// MaxInputBytesPerBatch bytes each.
+func (r *runner) batch(t *Thread, st *state, in any, items []any) ([]any, *fault.Error) {
+	b := st.itemBatcher
+	maxItems, ferr := r.number(t, st, b.maxItems, in, "MaxItemsPerBatch")
+	if ferr != nil {
+		return nil, ferr
+	}
+	maxBytes, ferr := r.number(t, st, b.maxBytes, in, "MaxInputBytesPerBatch")
+	if ferr != nil {
+		return nil, ferr
+	}
+	if maxBytes == 0 || maxBytes > maxPayloadBytes {
+		maxBytes = maxPayloadBytes
+	}
+	var batchInput any
+	if b.batchInput != nil {
+		v, err := b.batchInput.eval(r.env(t, st, in, nil, nil))
+		if err != nil {
+			return nil, evalErr(err)
+		}
+		batchInput = v
+	}
+	var batches []any
+	var cur []any
+	size := 0
+	flush := func() {
+		if len(cur) == 0 {
+			return
+		}
+		batch := map[string]any{"Items": cur}
+		if batchInput != nil {
+			batch["BatchInput"] = batchInput
+		}
+		batches = append(batches, batch)
+		cur, size = nil, 0
+	}
+	for i, item := range items {
+		if st.itemSelector != nil {
+			v, err := st.itemSelector.eval(r.env(t, st, in, &mapItem{index: i, value: item}, nil))
+			if err != nil {
+				return nil, evalErr(err)
+			}
+			item = v
+		}
+		n := len(compactJSON(item)) + 1
+		if len(cur) > 0 && ((maxItems > 0 && len(cur) >= maxItems) || size+n > maxBytes) {
+			flush()
+		}
+		cur = append(cur, item)
+		size += n
+	}
+	flush()
+	return batches, nil
 }
 
 // pushAfter runs f as thread t's step, so that its transition queues t rather than running

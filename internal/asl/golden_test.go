@@ -124,6 +124,13 @@ func goldenCases() []goldenCase {
 			"M":{"Type":"Map","ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket.$":"$.bucket","Key":"items.json"}},
 			  "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"Echo","States":{"Echo":{"Type":"Pass","End":true}}},
 			  "End":true}}}`},
+		{name: "map_batched_results_written", status: StatusSucceeded, input: `{"items":[1,2,3,4,5],"run":"r1"}`, def: `{
+			"StartAt":"M","States":{
+			"M":{"Type":"Map","ItemsPath":"$.items","ItemSelector":{"v.$":"$$.Map.Item.Value"},
+			  "ItemBatcher":{"MaxItemsPerBatch":2,"BatchInput":{"run.$":"$.run"}},
+			  "ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"results","Prefix.$":"$.run"}},
+			  "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"Count","States":{"Count":{"Type":"Pass","Parameters":{"n.$":"States.ArrayLength($.Items)"},"End":true}}},
+			  "End":true}}}`},
 		{name: "variables_scope", status: StatusSucceeded, input: `{"items":[1,2]}`, def: `{
 			"StartAt":"Set","States":{
 			"Set":{"Type":"Pass","Result":{"v":"outer"},"ResultPath":"$.set","Assign":{"greeting.$":"$.v","count":2},"Next":"M"},

@@ -76,7 +76,7 @@ func (r *run) absorb(o Outcome) {
 		case InvokeTask:
 			r.tasks = append(r.tasks, c)
 			r.invokes = append(r.invokes, c)
-		case ReadItems:
+		case ReadItems, WriteResults:
 			r.tasks = append(r.tasks, c)
 		case StartTimer:
 			r.timers[c.ID] = c.FireAt
@@ -121,6 +121,8 @@ func (r *run) drive(sc script, items []any) {
 			switch c := cmd.(type) {
 			case ReadItems:
 				r.resume(TaskSucceeded{ID: c.ID, Output: items})
+			case WriteResults:
+				r.resume(TaskSucceeded{ID: c.ID, Output: map[string]any{"ResultWriterDetails": map[string]any{"Bucket": "results", "Key": "manifest.json"}, "Written": float64(len(c.Results))}})
 			case InvokeTask:
 				rep := sc.next(c.StateName, r.calls)
 				if rep.Hang {

@@ -24,6 +24,7 @@ const (
 	rootThread        = 1
 	pendingTask       = "task"
 	pendingReadItems  = "read-items"
+	pendingWrite      = "write-results"
 	noMatchesCause    = "No Matches!"
 )
 
@@ -107,13 +108,16 @@ func (p *Program) Resume(s *Snapshot, ev Event, now time.Time) Outcome {
 			r.taskSucceeded(t, st, e.Output)
 		} else if t, st := r.pendingThread(e.ID, pendingReadItems, true); t != nil {
 			r.itemsRead(t, st, e.Output)
+		} else if t, st := r.pendingThread(e.ID, pendingWrite, true); t != nil {
+			r.finish(t, st, e.Output, exitOpts{selector: true})
 		}
 	case TaskFailed:
 		if t, st := r.pendingThread(e.ID, pendingTask, true); t != nil {
 			r.taskFailed(t, st, &fault.Error{Name: e.Error, Cause: e.Cause})
 		} else if t, st := r.pendingThread(e.ID, pendingReadItems, true); t != nil {
-			t.Command = ""
 			r.fail(t, st, &fault.Error{Name: fault.ItemReaderFailed, Cause: e.Cause})
+		} else if t, st := r.pendingThread(e.ID, pendingWrite, true); t != nil {
+			r.fail(t, st, &fault.Error{Name: fault.ResultWriterFailed, Cause: e.Cause})
 		}
 	case TaskHeartbeat:
 		if t, st := r.pendingThread(e.ID, pendingTask, false); t != nil {
@@ -406,7 +410,7 @@ func (r *runner) abort(t *Thread) {
 	}
 	r.release(t)
 	switch t.Phase {
-	case phaseTask, phaseItems, phaseRetry, phaseWait, phaseChildren:
+	case phaseTask, phaseItems, phaseWrite, phaseRetry, phaseWait, phaseChildren:
 		r.emit(t, HistoryEvent{Type: st.typ + "StateAborted"})
 	}
 	t.Status = StatusAborted
@@ -512,7 +516,7 @@ func (r *runner) vars(t *Thread) func(string) (any, bool) {
 			if v, ok := x.Vars[name]; ok {
 				return v, true
 			}
-			if x.Parent == 0 {
+			if x.Parent == 0 || x.Isolated {
 				break
 			}
 		}

@@ -776,11 +776,40 @@ func (c *compiler) mapState(st *state, o obj, depth int) {
 		r.readerConfig = ro.m["ReaderConfig"]
 		st.itemReader = r
 	}
-	if _, ok := c.object(o, "ItemBatcher"); ok {
-		c.d.errorf(CodeSchema, o.at("ItemBatcher"), "The field 'ItemBatcher' is not supported yet")
+	if bo, ok := c.object(o, "ItemBatcher"); ok {
+		if st.lang == langJSONata {
+			c.checkFields(bo, st.lang, fieldSet("MaxItemsPerBatch", "MaxInputBytesPerBatch", "BatchInput"), fieldSet("MaxItemsPerBatchPath", "MaxInputBytesPerBatchPath"))
+		} else {
+			c.checkFields(bo, st.lang, fieldSet("MaxItemsPerBatch", "MaxInputBytesPerBatch", "BatchInput", "MaxItemsPerBatchPath", "MaxInputBytesPerBatchPath"), nil)
+		}
+		b := &itemBatcher{
+			maxItems: c.numberField(st, bo, "MaxItemsPerBatch", 1, math.MaxInt32),
+			maxBytes: c.numberField(st, bo, "MaxInputBytesPerBatch", 1, maxPayloadBytes),
+		}
+		if !b.maxItems.set && !b.maxBytes.set {
+			c.d.errorf(CodeSchema, bo.loc, "At least one of these fields is required: [MaxItemsPerBatch, MaxInputBytesPerBatch]")
+		}
+		if st.lang == langJSONata {
+			b.batchInput = c.jsonataField(bo, "BatchInput")
+		} else {
+			b.batchInput = c.jsonPathTemplate(bo, "BatchInput")
+		}
+		st.itemBatcher = b
 	}
-	if _, ok := c.object(o, "ResultWriter"); ok {
-		c.d.errorf(CodeSchema, o.at("ResultWriter"), "The field 'ResultWriter' is not supported yet")
+	if wo, ok := c.object(o, "ResultWriter"); ok {
+		c.checkFields(wo, st.lang, fieldSet("Resource", "Parameters", "Arguments", "WriterConfig"), nil)
+		w := &resultWriter{writerConfig: wo.m["WriterConfig"]}
+		if s, ok := c.str(wo, "Resource"); ok {
+			w.resource = s
+		} else if !wo.has("WriterConfig") {
+			c.d.errorf(CodeSchema, wo.loc, "These fields are required: [Resource]")
+		}
+		if st.lang == langJSONata {
+			w.parameters = c.jsonataField(wo, "Arguments")
+		} else {
+			w.parameters = c.jsonPathTemplate(wo, "Parameters")
+		}
+		st.resultWriter = w
 	}
 }
 

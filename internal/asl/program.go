@@ -103,8 +103,8 @@ type state struct {
 	toleratedCount   numberField
 	toleratedPercent numberField
 	itemReader       *itemReader
-	itemBatcher      *expr
-	resultWriter     *expr
+	itemBatcher      *itemBatcher
+	resultWriter     *resultWriter
 	distributed      bool
 	label            string
 }
@@ -138,6 +138,20 @@ type itemReader struct {
 	resource     string
 	parameters   *expr
 	readerConfig any
+}
+
+// itemBatcher is a Map state's ItemBatcher.
+type itemBatcher struct {
+	maxItems   numberField
+	maxBytes   numberField
+	batchInput *expr
+}
+
+// resultWriter is a Map state's ResultWriter.
+type resultWriter struct {
+	resource     string
+	parameters   *expr
+	writerConfig any
 }
 
 // resourceKind selects the family of history events a Task emits.

@@ -20,6 +20,12 @@ type ItemsReader interface {
 	ReadItems(ctx context.Context, cmd ReadItems) ([]any, error)
 }
 
+// ResultsWriter is implemented by a TaskRunner that can write Map results for a
+// ResultWriter; it returns the Map state's result.
+type ResultsWriter interface {
+	WriteResults(ctx context.Context, cmd WriteResults) (any, error)
+}
+
 // Run executes a program in memory until it ends: the driver of Express executions and of
 // tests. It performs InvokeTask commands through tasks (concurrently when several are
 // outstanding, inline when only one is), honours timers with sleep, and returns the final
@@ -90,7 +96,7 @@ func (d *driver) handle(cmds []Command) {
 					break
 				}
 			}
-		case InvokeTask, ReadItems:
+		case InvokeTask, ReadItems, WriteResults:
 			d.queued = append(d.queued, cmd)
 		}
 	}
@@ -243,6 +249,12 @@ func (d *driver) perform(ctx context.Context, cmd Command) Event {
 		var items []any
 		items, err = r.ReadItems(ctx, c)
 		out = items
+	case WriteResults:
+		w, ok := d.tasks.(ResultsWriter)
+		if !ok {
+			return TaskFailed{ID: c.ID, Error: fault.ResultWriterFailed, Cause: "no result writer is configured"}
+		}
+		out, err = w.WriteResults(ctx, c)
 	}
 	if err != nil {
 		if ctx.Err() != nil && d.ctx.Err() == nil && errors.Is(err, ctx.Err()) {

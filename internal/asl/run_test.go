@@ -346,3 +346,21 @@ func TestRedriveRejectsRunning(t *testing.T) {
 		t.Fatalf("Redrive of a running execution: %v", err)
 	}
 }
+
+func TestDistributedMapCannotReadOuterVariables(t *testing.T) {
+	t.Parallel()
+	def := func(mode string) string {
+		return `{"StartAt":"Set","States":{
+		"Set":{"Type":"Pass","Assign":{"outer":"x"},"Next":"M"},
+		"M":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"` + mode + `","ExecutionType":"EXPRESS"},
+		  "StartAt":"Read","States":{"Read":{"Type":"Pass","Parameters":{"v.$":"$outer"},"End":true}}},"End":true}}}`
+	}
+	inline := execute(t, def("INLINE"), `[1]`, nil)
+	if got, _ := json.Marshal(inline.out.Output); inline.out.Status != StatusSucceeded || string(got) != `[{"v":"x"}]` {
+		t.Fatalf("inline map: %s %s %s", inline.out.Status, got, inline.out.Cause)
+	}
+	dist := execute(t, def("DISTRIBUTED"), `[1]`, nil)
+	if dist.out.Status != StatusFailed || dist.out.Error != fault.Runtime {
+		t.Fatalf("distributed map read an outer variable: %s %s", dist.out.Status, dist.out.Error)
+	}
+}

@@ -60,6 +60,7 @@ const (
 	phaseEnter    = "ENTER"    // runnable: enter the current state
 	phaseTask     = "TASK"     // waiting for a task result
 	phaseItems    = "ITEMS"    // waiting for ReadItems
+	phaseWrite    = "WRITE"    // waiting for WriteResults
 	phaseRetry    = "RETRY"    // waiting for a retry timer
 	phaseWait     = "WAIT"     // waiting for a Wait state's timer
 	phaseChildren = "CHILDREN" // waiting for branches or iterations
@@ -85,6 +86,7 @@ type Thread struct {
 	Heartbeat int            `json:"heartbeat,omitempty"` // HeartbeatSeconds of the running task
 	Effective any            `json:"effective,omitempty"` // a Wait state's effective input
 	Vars      map[string]any `json:"vars,omitempty"`
+	Isolated  bool           `json:"isolated,omitempty"` // a distributed Map iteration: outer variables are not visible
 	LastEvent int64          `json:"lastEvent"`
 	Output    any            `json:"output,omitempty"`
 	Error     string         `json:"error,omitempty"`
@@ -102,8 +104,9 @@ type Container struct {
 	Done       int     `json:"done"`
 	Failures   int     `json:"failures"`
 	MaxConc    int     `json:"maxConcurrency,omitempty"`
-	TolCount   int     `json:"toleratedCount"`   // -1 when not configured
-	TolPercent float64 `json:"toleratedPercent"` // -1 when not configured
+	Batched    bool    `json:"batched,omitempty"` // Items are ItemBatcher batches, already selected
+	TolCount   int     `json:"toleratedCount"`    // -1 when not configured
+	TolPercent float64 `json:"toleratedPercent"`  // -1 when not configured
 }
 
 // Slot is one branch or iteration of a container.
@@ -164,11 +167,23 @@ type ReadItems struct {
 	ReaderConfig any
 }
 
-func (c InvokeTask) CommandID() string  { return c.ID }
-func (c StartTimer) CommandID() string  { return c.ID }
-func (c CancelTimer) CommandID() string { return c.ID }
-func (c CancelTask) CommandID() string  { return c.ID }
-func (c ReadItems) CommandID() string   { return c.ID }
+// WriteResults asks the driver to write a Map state's results with its ResultWriter; the
+// driver answers with TaskSucceeded{Output: the Map's result} or TaskFailed.
+type WriteResults struct {
+	ID           string
+	StateName    string
+	Resource     string
+	Parameters   any
+	WriterConfig any
+	Results      []any
+}
+
+func (c WriteResults) CommandID() string { return c.ID }
+func (c InvokeTask) CommandID() string   { return c.ID }
+func (c StartTimer) CommandID() string   { return c.ID }
+func (c CancelTimer) CommandID() string  { return c.ID }
+func (c CancelTask) CommandID() string   { return c.ID }
+func (c ReadItems) CommandID() string    { return c.ID }
 
 // Event is what the driver feeds back to Resume.
 type Event interface {
