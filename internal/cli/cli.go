@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -104,12 +105,21 @@ func loadConfig(fs *flag.FlagSet, args []string, env Env) (config.Config, error)
 	return cfg, nil
 }
 
+// demoAccount is the account of the demo: the one the runbook's ARNs and queue URLs name.
+const demoAccount = "123456789"
+
 func serve(ctx context.Context, args []string, env Env) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
+	demo := fs.Bool("demo", false, "deploy the CEAP reference deployment (examples/ceap) and print what to try")
+	demoFast := fs.Bool("demo-fast", false, "like --demo, with a 5 s visibility timeout and 1 s retry intervals")
+	demoDir := fs.String("demo-dir", "examples/ceap", "where the CEAP deployment's scripts are")
 	cfg, err := loadConfig(fs, args, env)
 	if err != nil {
 		return err
+	}
+	if (*demo || *demoFast) && !flagGiven(fs, "account-id") && env.Getenv("CEAP_ACCOUNT_ID") == "" {
+		cfg.AccountID = demoAccount
 	}
 	srv, err := server.New(cfg, server.Options{})
 	if err != nil {
@@ -120,7 +130,12 @@ func serve(ctx context.Context, args []string, env Env) error {
 	if err := srv.Start(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "ceap %s listening on http://%s (data %s)\n", Version, srv.Addr(), cfg.Data)
+	fmt.Fprintf(env.Stdout, "ceap %s listening on http://%s (data %s, account %s)\n", Version, srv.Addr(), cfg.Data, cfg.AccountID)
+	if *demo || *demoFast {
+		if err := deployDemo(ctx, srv.URL(), *demoDir, *demoFast, env); err != nil {
+			fmt.Fprintf(env.Stderr, "ceap: demo: %v\n", err)
+		}
+	}
 	<-ctx.Done()
 	fmt.Fprintln(env.Stdout, "ceap: shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -189,3 +204,51 @@ func awsEnv(base []string, getenv func(string) string) []string {
 	}
 	return out
 }
+
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			given = true
+		}
+	})
+	return given
+}
+
+// deployDemo deploys the two CEAP workflows with the deployment's own script, which drives the
+// aws CLI against this server, then prints what to try.
+func deployDemo(ctx context.Context, endpoint, dir string, fast bool, env Env) error {
+	script := filepath.Join(dir, "deploy.sh")
+	if _, err := os.Stat(script); err != nil {
+		return fmt.Errorf("%s not found: run ceap from the repository root or pass --demo-dir", script)
+	}
+	for _, wf := range [][2]string{{"realtime", "express"}, {"batch", "standard"}} {
+		args := []string{script, wf[0], wf[1]}
+		if fast {
+			args = append(args, "--fast")
+		}
+		fmt.Fprintf(env.Stdout, "ceap: deploying the %s workflow (%s)...\n", wf[0], wf[1])
+		cmd := exec.CommandContext(ctx, "bash", args...)
+		cmd.Stdout, cmd.Stderr = env.Stdout, env.Stderr
+		cmd.Env = append(awsEnv(os.Environ(), env.Getenv), "CEAP_ENDPOINT="+endpoint)
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("deploy %s: %w", wf[0], err)
+		}
+	}
+	fmt.Fprintf(env.Stdout, demoHelp, endpoint, demoAccount)
+	return nil
+}
+
+const demoHelp = `
+The CEAP demo is deployed. Try (every command as in the runbook, endpoint %[1]s, account %[2]s):
+
+  export CEAP_ENDPOINT=%[1]s
+  ceap aws sqs send-message --queue-url https://sqs.us-east-1.amazonaws.com/%[2]s/ceap-workflow-realtime-queue \
+    --message-body '{"programId":"p1","marketplace":"US","candidates":[{"id":"c1","score":0.4}]}'
+  ceap aws stepfunctions list-executions --state-machine-arn arn:aws:states:us-east-1:%[2]s:stateMachine:Ceap-realtime-Workflow
+  ceap aws s3 ls s3://ceap-workflow-realtime-%[2]s/executions/ --recursive
+  ceap aws sqs send-message --queue-url https://sqs.us-east-1.amazonaws.com/%[2]s/ceap-workflow-realtime-queue \
+    --message-body '{"failAt":"ScoreTask"}'      # retries, then the DLQ after three receives
+  ceap aws sqs get-queue-attributes --queue-url https://sqs.us-east-1.amazonaws.com/%[2]s/ceap-workflow-realtime-dlq \
+    --attribute-names ApproximateNumberOfMessages
+`
