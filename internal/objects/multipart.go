@@ -115,6 +115,8 @@ type PartInput struct {
 	Size                           int64
 	ContentMD5                     string
 	Checksum                       ExpectedChecksum
+	// Verify is as in PutInput.
+	Verify func() error
 }
 
 // Part is one uploaded part.
@@ -155,7 +157,7 @@ func (s *Service) UploadPart(ctx context.Context, in *PartInput) (*Part, error) 
 	if err != nil {
 		return nil, err
 	}
-	if err := checkDigests(w.digest, in.ContentMD5, in.Checksum); err != nil {
+	if err := verifyBody(w.digest, in.ContentMD5, in.Checksum, in.Verify); err != nil {
 		s.freeBlobs(ctx, []string{w.info.ID})
 		return nil, err
 	}

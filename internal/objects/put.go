@@ -40,6 +40,9 @@ type PutInput struct {
 	IfNoneMatch string
 	// IfMatch is an ETag the current object must have.
 	IfMatch string
+	// Verify, when set, is called once the body is read and before the object is stored; its
+	// error (such as a payload hash mismatch found by the wire layer) rejects the request.
+	Verify func() error
 }
 
 // written is a body stored in a blob with its digests.
@@ -118,6 +121,15 @@ func checkDigests(d *Digest, contentMD5 string, exp ExpectedChecksum) error {
 	return nil
 }
 
+func verifyBody(d *Digest, contentMD5 string, exp ExpectedChecksum, verify func() error) error {
+	if verify != nil {
+		if err := verify(); err != nil {
+			return err
+		}
+	}
+	return checkDigests(d, contentMD5, exp)
+}
+
 // ValidateChecksumValue checks the form of a base64 checksum for an algorithm.
 func ValidateChecksumValue(alg, value string) error {
 	raw, err := base64.StdEncoding.DecodeString(value)
@@ -160,7 +172,7 @@ func (s *Service) PutObject(ctx context.Context, in *PutInput) (*Object, error) 
 	if err != nil {
 		return nil, err
 	}
-	if err := checkDigests(w.digest, in.ContentMD5, in.Checksum); err != nil {
+	if err := verifyBody(w.digest, in.ContentMD5, in.Checksum, in.Verify); err != nil {
 		s.freeBlobs(ctx, []string{w.info.ID})
 		return nil, err
 	}
