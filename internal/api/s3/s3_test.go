@@ -2,11 +2,11 @@ package s3_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/md5"
 	"encoding/hex"
-	"fmt"
-	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
