@@ -390,6 +390,9 @@ func (c *compiler) state(name string, o obj, inherited string, depth int) *state
 	case typePass:
 		if v, ok := o.m["Result"]; ok {
 			st.result, st.hasResult = v, true
+			if hasDynamicKey(v) {
+				c.d.warnf(CodePassResultStatic, o.at("Result"), "The Result field of a Pass state is static: keys ending in '.$' are not evaluated. Use Parameters instead.")
+			}
 		}
 	case typeTask:
 		c.task(st, o)
@@ -498,6 +501,7 @@ func (c *compiler) jsonPathTemplate(o obj, key string) *expr {
 	if !ok {
 		return nil
 	}
+	c.warnNoDollar(v, o.at(key))
 	e, err := compileJSONPathTemplate(v, key)
 	if err != nil {
 		c.d.errorf(CodeSchema, o.at(key), "The value for the field '%s' is invalid: %v", key, err)
@@ -1079,8 +1083,11 @@ func (c *compiler) choiceRule(st *state, o obj, top bool) *choiceRule {
 		}
 		r.opPath = c.path(s, loc, name)
 	case op.kind == kindString || op.kind == kindMatches:
-		if _, ok := operand.(string); !ok {
+		s, ok := operand.(string)
+		if !ok {
 			c.d.errorf(CodeSchema, loc, "The field '%s' should be a string", name)
+		} else if looksLikePath(s) {
+			c.d.warnf(CodeNoPath, loc, "The value of the field '%s' looks like a path, but the field name does not end with 'Path'", name)
 		}
 	case op.kind == kindTimestamp:
 		s, ok := operand.(string)
@@ -1101,4 +1108,55 @@ func (c *compiler) choiceRule(st *state, o obj, top bool) *choiceRule {
 		return nil
 	}
 	return r
+}
+
+// looksLikePath reports whether a literal string looks like a JSONPath.
+func looksLikePath(s string) bool {
+	return s == "$" || strings.HasPrefix(s, "$.") || strings.HasPrefix(s, "$$.") || strings.HasPrefix(s, "$[")
+}
+
+// warnNoDollar warns about template fields whose literal value looks like a path or an
+// intrinsic function call while the key does not end in ".$".
+func (c *compiler) warnNoDollar(v any, loc string) {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if strings.HasSuffix(k, ".$") {
+				continue
+			}
+			if s, ok := x[k].(string); ok && (looksLikePath(s) || (strings.HasPrefix(s, "States.") && strings.HasSuffix(s, ")"))) {
+				c.d.warnf(CodeNoDollar, loc+"/"+k, "The value of the field '%s' looks like a path or an intrinsic function, but the field name does not end with '.$'", k)
+				continue
+			}
+			c.warnNoDollar(x[k], loc+"/"+k)
+		}
+	case []any:
+		for i, item := range x {
+			c.warnNoDollar(item, fmt.Sprintf("%s/%d", loc, i))
+		}
+	}
+}
+
+// hasDynamicKey reports whether an object (at any depth) has a key ending in ".$".
+func hasDynamicKey(v any) bool {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, fv := range x {
+			if strings.HasSuffix(k, ".$") || hasDynamicKey(fv) {
+				return true
+			}
+		}
+	case []any:
+		for _, item := range x {
+			if hasDynamicKey(item) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -121,6 +121,28 @@ func TestCompileInvalid(t *testing.T) {
 	}
 }
 
+func TestValidateWarnings(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, def, code, loc string }{
+		{"no dollar", `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"x":"$.y"},"End":true}}}`, CodeNoDollar, "/States/A/Parameters/x"},
+		{"no dollar nested", `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"n":{"f":"States.UUID()"}},"End":true}}}`, CodeNoDollar, "/States/A/Parameters/n/f"},
+		{"static result", `{"StartAt":"A","States":{"A":{"Type":"Pass","Result":{"x.$":"$.y"},"End":true}}}`, CodePassResultStatic, "/States/A/Result"},
+		{"no path", `{"StartAt":"A","States":{"A":{"Type":"Choice","Choices":[{"Variable":"$.a","StringEquals":"$.b","Next":"B"}]},"B":{"Type":"Succeed"}}}`, CodeNoPath, "/States/A/Choices/0/StringEquals"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := Compile(tc.def); err != nil {
+				t.Fatalf("a warning must not fail Compile: %v", err)
+			}
+			ds := Validate(tc.def)
+			if len(ds) != 1 || ds[0].Severity != SeverityWarning || ds[0].Code != tc.code || ds[0].Location != tc.loc {
+				t.Fatalf("Validate = %+v, want one %s warning at %s", ds, tc.code, tc.loc)
+			}
+		})
+	}
+}
+
 func TestDefinitionErrorMessage(t *testing.T) {
 	t.Parallel()
 	_, err := Compile(`{"StartAt":"Y","States":{"Y":{"Type":"Pass","Next":"X"}}}`)
