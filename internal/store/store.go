@@ -35,6 +35,7 @@ type Store interface {
 	PipeStore
 	TopicStore
 	EventStore
+	LogStore
 }
 
 // Millis converts t to Unix milliseconds (0 for the zero time).

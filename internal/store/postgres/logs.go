@@ -1,0 +1,272 @@
+package postgres
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ceap/ceap/internal/store"
+)
+
+const logGroupColumns = `id, account, name, arn, created, retention_days, class, kms_key, tags, stored_bytes`
+
+func scanLogGroup(sc pgx.Row) (*store.LogGroupRow, error) {
+	r := &store.LogGroupRow{}
+	err := sc.Scan(&r.ID, &r.Account, &r.Name, &r.ARN, &r.Created, &r.RetentionDays, &r.Class, &r.KMSKey, &r.Tags, &r.StoredBytes)
+	return r, err
+}
+
+const logStreamColumns = `id, group_id, name, created, first_event, last_event, last_ingestion, stored_bytes`
+
+func scanLogStream(sc pgx.Row) (*store.LogStreamRow, error) {
+	r := &store.LogStreamRow{}
+	err := sc.Scan(&r.ID, &r.GroupID, &r.Name, &r.Created, &r.FirstEvent, &r.LastEvent, &r.LastIngestion, &r.StoredBytes)
+	return r, err
+}
+
+// LogGroupCreate inserts a log group.
+func (db *DB) LogGroupCreate(ctx context.Context, p *store.LogGroupCreateParams) (*store.LogGroupRow, error) {
+	r := *p.Row
+	if r.Tags == nil {
+		r.Tags = []byte("{}")
+	}
+	if r.Class == "" {
+		r.Class = "STANDARD"
+	}
+	err := db.pool.QueryRow(ctx, `INSERT INTO log_groups (account, name, arn, created, retention_days, class, kms_key, tags)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		r.Account, r.Name, r.ARN, r.Created, r.RetentionDays, r.Class, r.KMSKey, r.Tags).Scan(&r.ID)
+	if isUnique(err) {
+		return nil, store.ErrAlreadyExists
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// LogGroupGet returns one log group.
+func (db *DB) LogGroupGet(ctx context.Context, p *store.LogGroupGetParams) (*store.LogGroupRow, error) {
+	r, err := scanLogGroup(db.pool.QueryRow(ctx, `SELECT `+logGroupColumns+` FROM log_groups WHERE account = $1 AND name = $2`, p.Account, p.Name))
+	return r, notFound(err)
+}
+
+// LogGroupList returns log groups by account and name.
+func (db *DB) LogGroupList(ctx context.Context, p *store.LogGroupListParams) ([]*store.LogGroupRow, error) {
+	var limit any
+	if p.Limit > 0 {
+		limit = p.Limit
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+logGroupColumns+` FROM log_groups
+		WHERE ($1 = '' OR account = $1) AND name > $2 AND starts_with(name, $3)
+		ORDER BY account COLLATE "C", name LIMIT $4`, p.Account, p.After, p.NamePrefix, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*store.LogGroupRow, error) { return scanLogGroup(r) })
+}
+
+// LogGroupUpdate sets retention and tags.
+func (db *DB) LogGroupUpdate(ctx context.Context, p *store.LogGroupUpdateParams) error {
+	tags := p.Tags
+	if tags == nil {
+		tags = []byte("{}")
+	}
+	tag, err := db.pool.Exec(ctx, `UPDATE log_groups SET retention_days = $1, tags = $2 WHERE account = $3 AND name = $4`,
+		p.RetentionDays, tags, p.Account, p.Name)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// LogGroupDelete removes a group, its streams and its events.
+func (db *DB) LogGroupDelete(ctx context.Context, p *store.LogGroupGetParams) error {
+	return db.write(ctx, func(tx pgx.Tx) error {
+		var id int64
+		if err := tx.QueryRow(ctx, `SELECT id FROM log_groups WHERE account = $1 AND name = $2 FOR UPDATE`, p.Account, p.Name).Scan(&id); err != nil {
+			return notFound(err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM log_events WHERE group_id = $1`, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM log_streams WHERE group_id = $1`, id); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM log_groups WHERE id = $1`, id)
+		return err
+	})
+}
+
+// LogStreamCreate inserts a stream.
+func (db *DB) LogStreamCreate(ctx context.Context, p *store.LogStreamCreateParams) (*store.LogStreamRow, error) {
+	r := &store.LogStreamRow{GroupID: p.GroupID, Name: p.Name, Created: p.Created}
+	err := db.write(ctx, func(tx pgx.Tx) error {
+		var one int
+		if err := tx.QueryRow(ctx, `SELECT 1 FROM log_groups WHERE id = $1`, p.GroupID).Scan(&one); err != nil {
+			return notFound(err)
+		}
+		err := tx.QueryRow(ctx, `INSERT INTO log_streams (group_id, name, created) VALUES ($1, $2, $3) RETURNING id`,
+			p.GroupID, p.Name, p.Created).Scan(&r.ID)
+		if isUnique(err) {
+			return store.ErrAlreadyExists
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// LogStreamGet returns one stream.
+func (db *DB) LogStreamGet(ctx context.Context, p *store.LogStreamGetParams) (*store.LogStreamRow, error) {
+	r, err := scanLogStream(db.pool.QueryRow(ctx, `SELECT `+logStreamColumns+` FROM log_streams WHERE group_id = $1 AND name = $2`, p.GroupID, p.Name))
+	return r, notFound(err)
+}
+
+// LogStreamList returns a group's streams by name or by last event time.
+func (db *DB) LogStreamList(ctx context.Context, p *store.LogStreamListParams) ([]*store.LogStreamRow, error) {
+	var limit any
+	if p.Limit > 0 {
+		limit = p.Limit
+	}
+	var q string
+	var args []any
+	switch {
+	case p.ByLastEvent && p.Descending:
+		q = `WHERE group_id = $1 AND ($2 = '' OR (last_event, name) < ($3, $2)) ORDER BY last_event DESC, name DESC LIMIT $4`
+		args = []any{p.GroupID, p.After, p.AfterTime, limit}
+	case p.ByLastEvent:
+		q = `WHERE group_id = $1 AND ($2 = '' OR (last_event, name) > ($3, $2)) ORDER BY last_event, name LIMIT $4`
+		args = []any{p.GroupID, p.After, p.AfterTime, limit}
+	case p.Descending:
+		q = `WHERE group_id = $1 AND ($2 = '' OR name < $2) AND starts_with(name, $3) ORDER BY name DESC LIMIT $4`
+		args = []any{p.GroupID, p.After, p.NamePrefix, limit}
+	default:
+		q = `WHERE group_id = $1 AND name > $2 AND starts_with(name, $3) ORDER BY name LIMIT $4`
+		args = []any{p.GroupID, p.After, p.NamePrefix, limit}
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+logStreamColumns+` FROM log_streams `+q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*store.LogStreamRow, error) { return scanLogStream(r) })
+}
+
+// LogStreamDelete removes a stream and its events.
+func (db *DB) LogStreamDelete(ctx context.Context, p *store.LogStreamGetParams) error {
+	return db.write(ctx, func(tx pgx.Tx) error {
+		var id, bytes int64
+		if err := tx.QueryRow(ctx, `SELECT id, stored_bytes FROM log_streams WHERE group_id = $1 AND name = $2 FOR UPDATE`, p.GroupID, p.Name).Scan(&id, &bytes); err != nil {
+			return notFound(err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM log_events WHERE stream_id = $1`, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM log_streams WHERE id = $1`, id); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE log_groups SET stored_bytes = greatest(0, stored_bytes - $1) WHERE id = $2`, bytes, p.GroupID)
+		return err
+	})
+}
+
+// LogEventPut appends events to a stream.
+func (db *DB) LogEventPut(ctx context.Context, p *store.LogEventPutParams) error {
+	if len(p.Events) == 0 {
+		return nil
+	}
+	first, last := p.Events[0].Timestamp, p.Events[0].Timestamp
+	var bytes int64
+	for _, e := range p.Events {
+		first, last = min(first, e.Timestamp), max(last, e.Timestamp)
+		bytes += int64(len(e.Message))
+	}
+	return db.write(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE log_streams SET
+				first_event = CASE WHEN first_event = 0 OR first_event > $1 THEN $1 ELSE first_event END,
+				last_event = greatest(last_event, $2), last_ingestion = $3, stored_bytes = stored_bytes + $4
+			WHERE id = $5 AND group_id = $6`, first, last, p.Now, bytes, p.StreamID, p.GroupID)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return store.ErrNotFound
+		}
+		rows := make([][]any, len(p.Events))
+		for i, e := range p.Events {
+			rows[i] = []any{p.GroupID, p.StreamID, e.Timestamp, p.Now, e.Message}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"log_events"}, []string{"group_id", "stream_id", "ts", "ingested", "message"}, pgx.CopyFromRows(rows)); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE log_groups SET stored_bytes = stored_bytes + $1 WHERE id = $2`, bytes, p.GroupID)
+		return err
+	})
+}
+
+// LogEventScan returns a group's events in time order.
+func (db *DB) LogEventScan(ctx context.Context, p *store.LogEventScanParams) ([]*store.LogEventRow, error) {
+	var b strings.Builder
+	args := []any{}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	b.WriteString(`SELECT id, stream_id, ts, ingested, message FROM log_events WHERE group_id = ` + arg(p.GroupID))
+	if len(p.StreamIDs) > 0 {
+		b.WriteString(` AND stream_id = ANY(` + arg(p.StreamIDs) + `)`)
+	}
+	b.WriteString(` AND ts >= ` + arg(p.Start))
+	if p.End > 0 {
+		b.WriteString(` AND ts < ` + arg(p.End))
+	}
+	if p.AfterID > 0 {
+		op := ">"
+		if p.Descending {
+			op = "<"
+		}
+		b.WriteString(` AND (ts, id) ` + op + ` (` + arg(p.AfterTime) + `, ` + arg(p.AfterID) + `)`)
+	}
+	for _, s := range p.Contains {
+		b.WriteString(` AND strpos(message, ` + arg(s) + `) > 0`)
+	}
+	if p.Descending {
+		b.WriteString(` ORDER BY ts DESC, id DESC`)
+	} else {
+		b.WriteString(` ORDER BY ts, id`)
+	}
+	if p.Limit > 0 {
+		b.WriteString(` LIMIT ` + arg(p.Limit))
+	}
+	rows, err := db.pool.Query(ctx, b.String(), args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*store.LogEventRow, error) {
+		e := &store.LogEventRow{}
+		err := r.Scan(&e.ID, &e.StreamID, &e.Timestamp, &e.Ingested, &e.Message)
+		return e, err
+	})
+}
+
+// LogEventExpire deletes a group's events older than Before.
+func (db *DB) LogEventExpire(ctx context.Context, p *store.LogEventExpireParams) (int64, error) {
+	q := `DELETE FROM log_events WHERE group_id = $1 AND ts < $2`
+	args := []any{p.GroupID, p.Before}
+	if p.Limit > 0 {
+		q = `DELETE FROM log_events WHERE id IN (SELECT id FROM log_events WHERE group_id = $1 AND ts < $2 ORDER BY ts, id LIMIT $3)`
+		args = append(args, p.Limit)
+	}
+	tag, err := db.pool.Exec(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
+}
