@@ -14,8 +14,8 @@ type QueueStore interface {
 	QueueGet(ctx context.Context, account, name string) (*Queue, error)
 	// QueueGetByID returns a live queue by id (ErrNotFound otherwise).
 	QueueGetByID(ctx context.Context, id int64) (*Queue, error)
-	// QueueList returns live queues of an account whose names start with Prefix and sort after
-	// After, by name, at most Limit.
+	// QueueList returns live queues of an account (of every account when Account is "") whose
+	// names start with Prefix and sort after After, by account and name, at most Limit.
 	QueueList(ctx context.Context, p *QueueListParams) ([]*Queue, error)
 	// QueueUpdate replaces a live queue's attributes and tags (ErrNotFound otherwise).
 	QueueUpdate(ctx context.Context, p *QueueUpdateParams) error

@@ -85,7 +85,7 @@ func (db *DB) QueueGetByID(ctx context.Context, id int64) (*store.Queue, error) 
 // QueueList lists an account's live queues by name.
 func (db *DB) QueueList(ctx context.Context, p *store.QueueListParams) ([]*store.Queue, error) {
 	rows, err := db.pool.Query(ctx, `SELECT `+queueColumns+` FROM queues
-		WHERE account = $1 AND deleted_at = 0 AND left(name, $2) = $3 AND name > $4 ORDER BY name COLLATE "C" LIMIT $5`,
+		WHERE ($1::text = '' OR account = $1::text) AND deleted_at = 0 AND left(name, $2) = $3 AND name COLLATE "C" > $4 ORDER BY account, name COLLATE "C" LIMIT $5`,
 		p.Account, len([]rune(p.Prefix)), p.Prefix, p.After, p.Limit)
 	if err != nil {
 		return nil, err

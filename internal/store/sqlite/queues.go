@@ -93,8 +93,8 @@ func (db *DB) QueueList(ctx context.Context, p *store.QueueListParams) ([]*store
 	var out []*store.Queue
 	err := db.read(ctx, func(c *sql.Conn) error {
 		rows, err := c.QueryContext(ctx, `SELECT `+queueColumns+` FROM queues
-			WHERE account = ? AND deleted_at = 0 AND substr(name, 1, ?) = ? AND name > ? ORDER BY name LIMIT ?`,
-			p.Account, len(p.Prefix), p.Prefix, p.After, p.Limit)
+			WHERE (?1 = '' OR account = ?1) AND deleted_at = 0 AND substr(name, 1, ?2) = ?3 AND name > ?4 ORDER BY account, name LIMIT ?5`,
+			p.Account, len([]rune(p.Prefix)), p.Prefix, p.After, p.Limit)
 		if err != nil {
 			return err
 		}
