@@ -12,6 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/ceap/ceap/internal/clock"
 	"github.com/ceap/ceap/internal/config"
@@ -95,7 +97,9 @@ func StartServer(t testing.TB, opts ...Option) *Server {
 	return &Server{Server: srv, Config: cfg, AWS: SDKConfig(srv.URL())}
 }
 
-// SDKConfig returns an aws-sdk-go-v2 configuration for the endpoint with dummy credentials.
+// SDKConfig returns an aws-sdk-go-v2 configuration for the endpoint with dummy credentials. It
+// disables the endpoint host prefixes (StartSyncExecution's "sync-"), which a local endpoint
+// cannot resolve.
 func SDKConfig(endpoint string) aws.Config {
 	return aws.Config{
 		Region:           "us-east-1",
@@ -103,7 +107,16 @@ func SDKConfig(endpoint string) aws.Config {
 		BaseEndpoint:     aws.String(endpoint),
 		HTTPClient:       &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
 		RetryMaxAttempts: 1,
+		APIOptions:       []func(*middleware.Stack) error{NoHostPrefix},
 	}
+}
+
+// NoHostPrefix is an SDK API option that keeps the client from prefixing the endpoint's host.
+func NoHostPrefix(s *middleware.Stack) error {
+	return s.Initialize.Add(middleware.InitializeMiddlewareFunc("ceapNoHostPrefix",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			return next.HandleInitialize(smithyhttp.DisableEndpointHostPrefix(ctx, true), in)
+		}), middleware.Before)
 }
 
 type testWriter struct{ t testing.TB }
