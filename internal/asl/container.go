@@ -249,7 +249,7 @@ func (r *runner) containerFailed(t *Thread, st *state, e *fault.Error) {
 		typ = EventMapStateFailed
 	}
 	r.emit(t, HistoryEvent{Type: typ})
-	r.pushAfter(t, func() { r.fail(t, st, e) })
+	r.fail(t, st, e)
 }
 
 // containerSucceeded completes a Map or Parallel state with its children's outputs.
@@ -268,7 +268,7 @@ func (r *runner) containerSucceeded(t *Thread, st *state) {
 		r.writeResults(t, st, w, results)
 		return
 	}
-	r.pushAfter(t, func() { r.finish(t, st, results, exitOpts{selector: true}) })
+	r.finish(t, st, results, exitOpts{selector: true})
 }
 
 // writeResults asks the driver to write a Map state's results.
@@ -277,7 +277,7 @@ func (r *runner) writeResults(t *Thread, st *state, w *resultWriter, results []a
 	if w.parameters != nil {
 		v, err := w.parameters.eval(r.env(t, st, t.Container.Input, nil, nil))
 		if err != nil {
-			r.pushAfter(t, func() { r.fail(t, st, evalErr(err)) })
+			r.fail(t, st, evalErr(err))
 			return
 		}
 		params = v
@@ -343,13 +343,4 @@ func (r *runner) batch(t *Thread, st *state, in any, items []any) ([]any, *fault
 	}
 	flush()
 	return batches, nil
-}
-
-// pushAfter runs f as thread t's step, so that its transition queues t rather than running
-// it inside the child that completed it.
-func (r *runner) pushAfter(t *Thread, f func()) {
-	prev := r.current
-	r.current = -1
-	f()
-	r.current = prev
 }

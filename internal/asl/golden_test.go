@@ -227,6 +227,12 @@ func TestGoldenHistories(t *testing.T) {
 				t.Fatalf("status = %s (%s: %s), want %s", r.out.Status, r.out.Error, r.out.Cause, tc.status)
 			}
 			checkEventChain(t, r.events)
+			if len(r.s.Pending) != 0 {
+				t.Errorf("ended execution still has pending commands %v", r.s.Pending)
+			}
+			if r.out.Status == StatusSucceeded && len(r.s.Threads) != 1 {
+				t.Errorf("succeeded execution keeps %d threads", len(r.s.Threads))
+			}
 			var def bytes.Buffer
 			if err := json.Compact(&def, []byte(tc.def)); err != nil {
 				t.Fatal(err)

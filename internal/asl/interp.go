@@ -351,9 +351,7 @@ func (r *runner) timerFired(id string) {
 // endExecution ends the execution with a non-success status.
 func (r *runner) endExecution(status, errName, cause string) {
 	root := r.s.Threads[rootThread]
-	if status != StatusFailed {
-		r.abort(root)
-	}
+	r.abort(root) // a no-op when the top level itself failed
 	for id, pd := range r.s.Pending {
 		if pd.Kind == TimerExecutionTimeout {
 			delete(r.s.Pending, id)
@@ -721,7 +719,7 @@ func (r *runner) exit(t *Thread, st *state, output any, assigned map[string]any,
 		r.fail(t, st, fault.New(fault.DataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.name))
 		return
 	}
-	t.Container = nil
+	r.dropContainer(t)
 	d := &StateExitedEventDetails{Name: st.name, Output: out, OutputDetails: &DataDetails{}}
 	if len(assigned) > 0 {
 		if t.Vars == nil {

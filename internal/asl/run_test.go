@@ -126,15 +126,17 @@ func TestRunParallelTasksConcurrently(t *testing.T) {
 func TestRunTaskTimeoutCancelsTask(t *testing.T) {
 	t.Parallel()
 	p := mustCompile(t, `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","TimeoutSeconds":1,"End":true}}}`)
-	cancelled := make(chan struct{})
+	started, cancelled := make(chan struct{}), make(chan struct{})
 	tasks := funcRunner(func(ctx context.Context, _ InvokeTask) (any, error) {
+		close(started)
 		<-ctx.Done()
 		close(cancelled)
 		return nil, ctx.Err()
 	})
-	sleep := func(ctx context.Context, d time.Duration) error {
+	// The timeout fires once the task runs.
+	sleep := func(ctx context.Context, _ time.Duration) error {
 		select {
-		case <-time.After(d / 100):
+		case <-started:
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()
