@@ -15,6 +15,7 @@ var wirings = []struct {
 	fn   func(*Server) error
 }{
 	{"sqs", wireQueues},
+	{"states", wireStates},
 	{"s3", func(s *Server) error {
 		h, err := apis3.Wire(apis3.WireConfig{Store: s.store, Data: s.cfg.Data, Clock: s.clock, Metrics: s.metrics, Log: s.log, Region: s.cfg.Region, LifecycleInterval: time.Duration(s.cfg.LifecycleInterval)})
 		if err == nil {

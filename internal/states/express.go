@@ -1,0 +1,320 @@
+package states
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ceap/ceap/internal/asl"
+	"github.com/ceap/ceap/internal/awserr"
+	"github.com/ceap/ceap/internal/store"
+)
+
+// SyncResult is StartSyncExecution's result.
+type SyncResult struct {
+	Execution
+}
+
+// expressTasks performs the Task states of an Express execution.
+type expressTasks struct {
+	s         *Service
+	c         Caller
+	execution string
+}
+
+func (t *expressTasks) RunTask(ctx context.Context, cmd asl.InvokeTask) (any, error) {
+	call := &TaskCall{Caller: t.c, ExecutionARN: t.execution, StateName: cmd.StateName, Resource: cmd.Resource, Parameters: cmd.Parameters,
+		TaskToken: cmd.TaskToken, TimeoutSeconds: cmd.TimeoutSeconds, HeartbeatSeconds: cmd.HeartbeatSeconds, Credentials: cmd.Credentials}
+	return t.s.invoke(ctx, call, cmd.ID, true)
+}
+
+func (t *expressTasks) ReadItems(ctx context.Context, cmd asl.ReadItems) ([]any, error) {
+	in, ok := t.s.integration(cmd.Resource)
+	r, canRead := in.(ItemsReader)
+	if !ok || !canRead {
+		return nil, unknownResource(cmd.Resource)
+	}
+	return r.ReadItems(ctx, &TaskCall{Caller: t.c, ExecutionARN: t.execution, StateName: cmd.StateName, Resource: cmd.Resource, Parameters: cmd.Parameters, ReaderConfig: cmd.ReaderConfig})
+}
+
+// StartSyncExecution runs an Express execution to its end and returns its result.
+func (s *Service) StartSyncExecution(ctx context.Context, c Caller, in *StartInput) (*SyncResult, error) {
+	if in.Name == "" {
+		in.Name = uuid.NewString()
+	}
+	if !validName(in.Name) {
+		return nil, invalidName(in.Name)
+	}
+	raw, input, err := checkInput(in.Input)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.resolveTarget(ctx, c, in.StateMachineARN, s.pick)
+	if err != nil {
+		return nil, err
+	}
+	if t.machine.Type != TypeExpress {
+		return nil, stateMachineTypeNotSupported()
+	}
+	e, err := s.runExpress(ctx, c, t, in, raw, input)
+	if err != nil {
+		return nil, err
+	}
+	return &SyncResult{Execution: *e}, nil
+}
+
+func stateMachineTypeNotSupported() error {
+	return awserr.New("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
+}
+
+// startExpressAsync starts an Express execution in the background (StartExecution).
+func (s *Service) startExpressAsync(ctx context.Context, c Caller, t *target, in *StartInput, raw string, input any) (*Execution, error) {
+	now := s.now()
+	id := uuid.NewString()
+	arn := expressARN(c, t.machine.Name, in.Name, id)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		rctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() {
+			select {
+			case <-s.stop:
+				cancel()
+			case <-rctx.Done():
+			}
+		}()
+		s.runExpressAs(rctx, c, t, in, raw, input, arn, now)
+	}()
+	return &Execution{ARN: arn, StateMachineARN: t.machineARN, Name: in.Name, Status: asl.StatusRunning, Started: now, Input: raw, Express: true}, nil
+}
+
+func expressARN(c Caller, machine, name, id string) string {
+	return "arn:aws:states:" + c.Region + ":" + c.Account + ":express:" + machine + ":" + name + ":" + id
+}
+
+func (s *Service) runExpress(ctx context.Context, c Caller, t *target, in *StartInput, raw string, input any) (*Execution, error) {
+	now := s.now()
+	arn := expressARN(c, t.machine.Name, in.Name, uuid.NewString())
+	return s.runExpressAs(ctx, c, t, in, raw, input, arn, now)
+}
+
+func (s *Service) runExpressAs(ctx context.Context, c Caller, t *target, in *StartInput, raw string, input any, arn string, now time.Time) (*Execution, error) {
+	p, err := s.program(t.revision, t.machine.Definition)
+	if err != nil {
+		return nil, err
+	}
+	s.record(c.Account, "ExecutionsStarted", t.machineARN, 1, "Count")
+	actx := asl.Context{ExecutionID: arn, ExecutionName: in.Name, StateMachineID: t.machineARN, StateMachineName: t.machine.Name, RoleArn: t.machine.RoleArn, StartTime: now}
+	if t.versionARN != "" {
+		actx.StateMachineID = t.versionARN
+	}
+	out, history := asl.Run(ctx, p, input, actx, &expressTasks{s: s, c: c, execution: arn}, s.now, s.sleep)
+	stopped := s.now()
+	doc := &execDoc{Region: c.Region, Type: TypeExpress, Input: raw, VersionARN: t.versionARN, AliasARN: t.aliasARN, Revision: t.revision, TraceHeader: in.TraceHeader, Logging: t.machine.Logging}
+	switch out.Status {
+	case asl.StatusSucceeded:
+		o := compact(out.Output)
+		doc.Output = &o
+	default:
+		doc.Error, doc.Cause = out.Error, out.Cause
+	}
+	row := &store.ExecutionRow{
+		ARN: arn, Account: c.Account, StateMachineARN: t.machineARN, Name: in.Name, Status: out.Status, Express: true,
+		StartedAt: now.UnixMilli(), StoppedAt: stopped.UnixMilli(), Version: 1,
+		ExpiresAt: stopped.Add(s.cfg.ExpressRetention).UnixMilli(), Doc: marshal(doc),
+	}
+	s.recordEnd(row, doc)
+	s.express.add(&expressRecord{row: row, doc: doc, history: history, machine: t.machine.Name})
+	return s.execution(row, doc), nil
+}
+
+// sleep waits on the service clock.
+func (s *Service) sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-s.clk.After(d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// expressRecord is a finished Express execution on its way to the store.
+type expressRecord struct {
+	row     *store.ExecutionRow
+	doc     *execDoc
+	history []asl.HistoryEvent
+	machine string
+}
+
+// expressRecorder writes Express records in batches, off the hot path, and sends their events
+// to the logs service.
+type expressRecorder struct {
+	s       *Service
+	mu      sync.Mutex
+	pending map[string]*expressRecord
+	queue   chan *expressRecord
+}
+
+func newExpressRecorder(s *Service) *expressRecorder {
+	return &expressRecorder{s: s, pending: map[string]*expressRecord{}, queue: make(chan *expressRecord, 4*expressBatch)}
+}
+
+func (r *expressRecorder) add(rec *expressRecord) {
+	r.mu.Lock()
+	r.pending[rec.row.ARN] = rec
+	r.mu.Unlock()
+	r.queue <- rec
+}
+
+func (r *expressRecorder) pendingRecord(arn string) (*store.ExecutionRow, *execDoc, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rec, ok := r.pending[arn]
+	if !ok {
+		return nil, nil, false
+	}
+	return rec.row, rec.doc, true
+}
+
+func (r *expressRecorder) pendingHistory(arn string) ([]asl.HistoryEvent, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rec, ok := r.pending[arn]
+	if !ok {
+		return nil, false
+	}
+	return append([]asl.HistoryEvent(nil), rec.history...), true
+}
+
+func (r *expressRecorder) loop() {
+	defer r.s.wg.Done()
+	batch := make([]*expressRecord, 0, expressBatch)
+	for {
+		batch = batch[:0]
+		select {
+		case rec := <-r.queue:
+			batch = append(batch, rec)
+		case <-r.s.stop:
+			for {
+				select {
+				case rec := <-r.queue:
+					batch = append(batch, rec)
+					if len(batch) == expressBatch {
+						r.flush(batch)
+						batch = batch[:0]
+					}
+				default:
+					r.flush(batch)
+					return
+				}
+			}
+		}
+	fill:
+		for len(batch) < expressBatch {
+			select {
+			case rec := <-r.queue:
+				batch = append(batch, rec)
+			default:
+				break fill
+			}
+		}
+		r.flush(batch)
+	}
+}
+
+func (r *expressRecorder) flush(batch []*expressRecord) {
+	if len(batch) == 0 {
+		return
+	}
+	ctx := context.Background()
+	p := &store.ExecutionsRecordParams{}
+	for _, rec := range batch {
+		p.Executions = append(p.Executions, rec.row)
+		if len(rec.history) > 0 {
+			p.History = append(p.History, &store.HistoryChunk{ExecutionARN: rec.row.ARN, FirstID: rec.history[0].ID, Events: marshal(rec.history)})
+		}
+	}
+	if err := r.s.st.ExecutionsRecord(ctx, p); err != nil {
+		r.s.log.Warn("express_record_failed", "count", len(batch), "err", err)
+	}
+	for _, rec := range batch {
+		r.s.sendLogs(ctx, rec)
+	}
+	r.mu.Lock()
+	for _, rec := range batch {
+		delete(r.pending, rec.row.ARN)
+	}
+	r.mu.Unlock()
+}
+
+// logLevels says which events each logging level sends.
+func logged(level, typ string) bool {
+	switch level {
+	case "ALL":
+		return true
+	case "ERROR":
+		return strings.HasSuffix(typ, "Failed") || strings.HasSuffix(typ, "TimedOut") || strings.HasSuffix(typ, "Aborted")
+	case "FATAL":
+		return typ == asl.EventExecutionFailed || typ == asl.EventExecutionTimedOut || typ == asl.EventExecutionAborted
+	}
+	return false
+}
+
+// sendLogs sends an execution's events to its state machine's log group, in the shape of
+// Step Functions' CloudWatch Logs records.
+func (s *Service) sendLogs(ctx context.Context, rec *expressRecord) {
+	l := rec.doc.Logging
+	if s.cfg.Logs == nil || l == nil || len(l.Destinations) == 0 || l.Destinations[0].CloudWatchLogsLogGroup == nil {
+		return
+	}
+	group := logGroupName(l.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn)
+	if group == "" {
+		return
+	}
+	var events []LogEvent
+	for _, ev := range rec.history {
+		if !logged(l.Level, ev.Type) {
+			continue
+		}
+		if !l.IncludeExecutionData {
+			stripData(&ev)
+		}
+		details, _ := json.Marshal(ev)
+		var m map[string]any
+		json.Unmarshal(details, &m)
+		delete(m, "timestamp")
+		delete(m, "type")
+		delete(m, "id")
+		delete(m, "previousEventId")
+		var detail any
+		for _, v := range m {
+			detail = v
+		}
+		msg := marshal(map[string]any{
+			"id": ev.ID, "type": ev.Type, "details": detail, "previous_event_id": ev.PreviousEventID,
+			"event_timestamp": ev.Timestamp.UnixMilli(), "execution_arn": rec.row.ARN,
+		})
+		events = append(events, LogEvent{Time: ev.Timestamp, Message: string(msg)})
+	}
+	if len(events) == 0 {
+		return
+	}
+	stream := "states/" + rec.machine + "/" + time.UnixMilli(rec.row.StartedAt).UTC().Format("2006-01-02-15-04") + "/" + rec.row.ARN[strings.LastIndex(rec.row.ARN, ":")+1:]
+	if err := s.cfg.Logs.Put(ctx, rec.row.Account, group, stream, events); err != nil {
+		s.log.Warn("execution_logs_failed", "group", group, "err", err)
+	}
+}
+
+// logGroupName extracts the name from arn:aws:logs:region:account:log-group:NAME[:*].
+func logGroupName(arn string) string {
+	_, rest, ok := strings.Cut(arn, ":log-group:")
+	if !ok {
+		return ""
+	}
+	return strings.TrimSuffix(rest, ":*")
+}
