@@ -158,3 +158,200 @@ func referencedVariables(root jparse.Node) map[string]struct{} {
 	visit(reflect.ValueOf(root), 0)
 	return names
 }
+
+// maxNesting bounds how deeply brackets may nest in an expression. The library parses and
+// evaluates recursively, and a Go stack overflow cannot be recovered: it would end the process.
+const maxNesting = 200
+
+// checkNesting rejects expressions whose brackets nest deeper than maxNesting.
+func checkNesting(src string) error {
+	depth := 0
+	var quote byte
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case quote != 0:
+			if c == '\\' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"' || c == '`':
+			quote = c
+		case c == '(' || c == '[' || c == '{':
+			depth++
+			if depth > maxNesting {
+				return fmt.Errorf("brackets nested more than %d deep: %w", maxNesting, ErrUnsupported)
+			}
+		case c == ')' || c == ']' || c == '}':
+			depth--
+		}
+	}
+	return nil
+}
+
+// checkRecursion rejects expressions whose user-defined functions could call themselves, for
+// the same reason as checkNesting: unbounded recursion would overflow the stack. It refuses a
+// cycle among functions bound with ":=", and a function that calls a parameter or another
+// variable that may hold a function when functions are passed around as values (the shape of
+// every indirect recursion).
+func checkRecursion(root jparse.Node) error {
+	a := recursionAnalysis{
+		named:  make(map[string][]string),
+		params: make(map[string]bool),
+	}
+	a.visit(reflect.ValueOf(root))
+	if a.indirectCall && a.escapes {
+		return fmt.Errorf("a function that calls a function passed to it: %w", ErrUnsupported)
+	}
+	// Depth-first search for a cycle among the named functions.
+	state := make(map[string]int) // 0 unseen, 1 on the stack, 2 done
+	var cyclic func(name string) bool
+	cyclic = func(name string) bool {
+		switch state[name] {
+		case 1:
+			return true
+		case 2:
+			return false
+		}
+		state[name] = 1
+		for _, callee := range a.named[name] {
+			if _, isNamed := a.named[callee]; isNamed && cyclic(callee) {
+				return true
+			}
+		}
+		state[name] = 2
+		return false
+	}
+	for name := range a.named {
+		if cyclic(name) {
+			return fmt.Errorf("the function $%s can call itself: recursion is %w", name, ErrUnsupported)
+		}
+	}
+	return nil
+}
+
+type recursionAnalysis struct {
+	named        map[string][]string // function bound with := -> the variables its body calls
+	params       map[string]bool     // every lambda parameter
+	calls        []string            // variables called inside the lambda being visited
+	inLambda     bool
+	indirectCall bool // a lambda calls a variable that is neither a built-in nor a named function
+	escapes      bool // a function is used as a value rather than called
+}
+
+func (a *recursionAnalysis) visit(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Interface, reflect.Pointer:
+		if v.IsNil() {
+			return
+		}
+		switch n := v.Interface().(type) {
+		case *jparse.AssignmentNode:
+			if body, params, ok := lambdaOf(n.Value); ok {
+				calls := a.lambda(body, params)
+				a.named[n.Name] = append(a.named[n.Name], calls...)
+				return
+			}
+		case *jparse.LambdaNode:
+			a.escapes = true
+			a.lambda(n.Body, n.ParamNames)
+			return
+		case *jparse.TypedLambdaNode:
+			a.escapes = true
+			a.lambda(n.Body, n.ParamNames)
+			return
+		case *jparse.FunctionCallNode:
+			a.callee(n.Func)
+			for _, arg := range n.Args {
+				a.visit(reflect.ValueOf(arg))
+			}
+			return
+		case *jparse.PartialNode:
+			a.callee(n.Func)
+			for _, arg := range n.Args {
+				a.visit(reflect.ValueOf(arg))
+			}
+			return
+		case *jparse.FunctionApplicationNode:
+			a.visit(reflect.ValueOf(n.LHS))
+			if _, isVar := n.RHS.(*jparse.VariableNode); isVar {
+				a.callee(n.RHS)
+			} else {
+				a.visit(reflect.ValueOf(n.RHS))
+			}
+			return
+		case *jparse.VariableNode:
+			if _, isNamed := a.named[n.Name]; isNamed {
+				a.escapes = true
+			}
+			return
+		}
+		a.visit(v.Elem())
+	case reflect.Struct:
+		t := v.Type()
+		for i := range v.NumField() {
+			if t.Field(i).IsExported() {
+				a.visit(v.Field(i))
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			a.visit(v.Index(i))
+		}
+	}
+}
+
+func lambdaOf(n jparse.Node) (jparse.Node, []string, bool) {
+	switch l := n.(type) {
+	case *jparse.LambdaNode:
+		return l.Body, l.ParamNames, true
+	case *jparse.TypedLambdaNode:
+		return l.Body, l.ParamNames, true
+	}
+	return nil, nil, false
+}
+
+// lambda analyses a function body and returns the variables it calls.
+func (a *recursionAnalysis) lambda(body jparse.Node, params []string) []string {
+	for _, p := range params {
+		a.params[p] = true
+	}
+	outerCalls, outerIn := a.calls, a.inLambda
+	a.calls, a.inLambda = nil, true
+	a.visit(reflect.ValueOf(body))
+	calls := a.calls
+	a.calls, a.inLambda = append(outerCalls, calls...), outerIn
+	return calls
+}
+
+func (a *recursionAnalysis) callee(fn jparse.Node) {
+	v, ok := fn.(*jparse.VariableNode)
+	if !ok {
+		a.visit(reflect.ValueOf(fn))
+		return
+	}
+	if a.inLambda {
+		a.calls = append(a.calls, v.Name)
+		if _, isNamed := a.named[v.Name]; a.params[v.Name] || (!isNamed && !isBuiltin(v.Name)) {
+			a.indirectCall = true
+		}
+	}
+}
+
+// isBuiltin reports whether $name is a function every expression has: JSONata's own, the
+// date functions, and those this package provides.
+func isBuiltin(name string) bool {
+	switch name {
+	case "string", "length", "substring", "substringBefore", "substringAfter", "uppercase",
+		"lowercase", "pad", "trim", "contains", "split", "join", "match", "replace",
+		"formatNumber", "formatBase", "base64encode", "base64decode", "decodeUrl",
+		"decodeUrlComponent", "encodeUrl", "encodeUrlComponent", "number", "abs", "floor", "ceil",
+		"round", "power", "sqrt", "random", "sum", "max", "min", "average", "boolean", "not",
+		"exists", "distinct", "count", "reverse", "sort", "shuffle", "zip", "append", "map",
+		"filter", "reduce", "single", "each", "sift", "keys", "lookup", "spread", "merge",
+		"fromMillis", "toMillis", "type", "error", "now", "millis":
+		return true
+	}
+	return isProvidedFunction(name)
+}

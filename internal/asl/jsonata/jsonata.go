@@ -173,12 +173,18 @@ func Compile(src string) (expr *Expr, err error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, &SyntaxError{Expr: src, Msg: "the expression is empty"}
 	}
+	if err := checkNesting(src); err != nil {
+		return nil, fmt.Errorf("JSONata expression '%s': %w", src, err)
+	}
 	protected := protectStrings(src)
 	root, err := jparse.Parse(protected)
 	if err != nil {
 		return nil, &SyntaxError{Expr: src, Msg: err.Error()}
 	}
 	if err := checkTopLevel(root); err != nil {
+		return nil, fmt.Errorf("JSONata expression '%s': %w", src, err)
+	}
+	if err := checkRecursion(root); err != nil {
 		return nil, fmt.Errorf("JSONata expression '%s': %w", src, err)
 	}
 	base, err := jsonatago.Compile(protected)
