@@ -76,7 +76,7 @@ func (r *runner) mapStart(t *Thread, st *state) {
 	case st.lang != langJSONata && st.itemsPath.set && !st.itemsPath.null:
 		v, err := getPath(st.itemsPath.path, r.env(t, st, in, nil, nil))
 		if err != nil {
-			r.fail(t, st, fault.New(fault.Runtime, "Invalid path '%s' : No results for path: %s", st.itemsPath.path.String(), st.itemsPath.path.String()))
+			r.fail(t, st, fault.New(fault.Runtime, "Invalid path '%s' : No results for path: %s", st.itemsPath.path.String(), bracketPath(st.itemsPath.path.String())))
 			return
 		}
 		items = v

@@ -26,6 +26,8 @@ const (
 	pendingReadItems  = "read-items"
 	pendingWrite      = "write-results"
 	noMatchesCause    = "No Matches!"
+	// runtimeCausePrefix starts the cause of States.Runtime and States.QueryEvaluationError.
+	runtimeCausePrefix = "An error occurred while executing the state"
 )
 
 // ErrNotRedrivable is returned by Redrive for an execution that is not FAILED, TIMED_OUT or
@@ -440,7 +442,7 @@ func (r *runner) enter(t *Thread) {
 	st := r.p.states[t.State]
 	t.Entered, t.Attempts, t.Retries, t.Container = r.now, nil, 0, nil
 	in := compactJSON(t.Input)
-	r.emit(t, HistoryEvent{Type: st.typ + "StateEntered", StateEnteredEventDetails: &StateEnteredEventDetails{
+	t.EnteredEvent = r.emit(t, HistoryEvent{Type: st.typ + "StateEntered", StateEnteredEventDetails: &StateEnteredEventDetails{
 		Name: st.name, Input: in, InputDetails: &DataDetails{},
 	}})
 	if len(in) > maxPayloadBytes {
@@ -552,7 +554,7 @@ func (r *runner) inputPath(t *Thread, st *state) (any, *fault.Error) {
 	}
 	v, err := getPath(ip.path, r.env(t, st, t.Input, nil, nil))
 	if err != nil {
-		return nil, fault.New(fault.Runtime, "Invalid path '%s' : No results for path: %s", ip.path.String(), ip.path.String())
+		return nil, fault.New(fault.Runtime, "Invalid path '%s' : No results for path: %s", ip.path.String(), bracketPath(ip.path.String()))
 	}
 	return v, nil
 }
@@ -707,7 +709,7 @@ func (r *runner) outputPath(t *Thread, st *state, output any) (any, *fault.Error
 	}
 	v, err := getPath(op.path, r.env(t, st, output, nil, nil))
 	if err != nil {
-		return nil, fault.New(fault.Runtime, "Invalid path '%s' : No results for path: %s", op.path.String(), op.path.String())
+		return nil, fault.New(fault.Runtime, "Invalid path '%s' : No results for path: %s", op.path.String(), bracketPath(op.path.String()))
 	}
 	return v, nil
 }
@@ -751,6 +753,7 @@ func (r *runner) transition(t *Thread, next string, end bool, output any) {
 
 // fail handles an error raised by state st: Retry, then Catch, then the thread fails.
 func (r *runner) fail(t *Thread, st *state, e *fault.Error) {
+	e = r.runtimeError(t, st, e)
 	if e.Name == fault.QueryEvaluationError {
 		r.emit(t, HistoryEvent{Type: EventEvaluationFailed, EvaluationFailedEventDetails: &EvaluationFailedEventDetails{
 			Error: e.Name, Cause: e.Cause, State: st.name,
@@ -827,6 +830,48 @@ func (r *runner) caught(t *Thread, st *state, k *catcher, e *fault.Error) {
 		}
 	}
 	r.exit(t, st, output, assigned, k.next, false)
+}
+
+// runtimeError prefixes the cause of an evaluation error as Step Functions does.
+func (r *runner) runtimeError(t *Thread, st *state, e *fault.Error) *fault.Error {
+	if (e.Name != fault.Runtime && e.Name != fault.QueryEvaluationError) || strings.HasPrefix(e.Cause, runtimeCausePrefix) {
+		return e
+	}
+	return &fault.Error{Name: e.Name, Cause: fmt.Sprintf("%s '%s' (entered at the event id #%d). %s", runtimeCausePrefix, st.name, t.EnteredEvent, e.Cause)}
+}
+
+// bracketPath renders a simple dotted path in the bracket notation Step Functions uses in
+// causes: "$.a.b[0]" becomes "$['a']['b'][0]". Other paths are returned unchanged.
+func bracketPath(p string) string {
+	if !strings.HasPrefix(p, "$") {
+		return p
+	}
+	var b strings.Builder
+	b.WriteString("$")
+	for i := 1; i < len(p); {
+		switch p[i] {
+		case '.':
+			j := i + 1
+			for j < len(p) && p[j] != '.' && p[j] != '[' {
+				j++
+			}
+			if j == i+1 {
+				return p
+			}
+			b.WriteString("['" + p[i+1:j] + "']")
+			i = j
+		case '[':
+			j := strings.IndexByte(p[i:], ']')
+			if j < 0 {
+				return p
+			}
+			b.WriteString(p[i : i+j+1])
+			i += j + 1
+		default:
+			return p
+		}
+	}
+	return b.String()
 }
 
 // errorOutput is the JSON a Catch passes on: {"Error": ..., "Cause": ...}, without an
@@ -970,7 +1015,7 @@ func (r *runner) failState(t *Thread, st *state) {
 			v, err := getPath(f.field.path, r.env(t, st, t.Input, nil, nil))
 			s, ok := v.(string)
 			if err != nil || !ok {
-				r.threadFailed(t, fault.New(fault.Runtime, "Invalid path '%s': The path does not reference a string value.", f.field.path.String()))
+				r.threadFailed(t, r.runtimeError(t, st, fault.New(fault.Runtime, "Invalid path '%s': The path does not reference a string value.", f.field.path.String())))
 				return
 			}
 			*f.dst = s

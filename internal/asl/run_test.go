@@ -366,3 +366,12 @@ func TestDistributedMapCannotReadOuterVariables(t *testing.T) {
 		t.Fatalf("distributed map read an outer variable: %s %s", dist.out.Status, dist.out.Error)
 	}
 }
+
+func TestBracketPath(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"$.a.b[0]": "$['a']['b'][0]", "$": "$", "$..x": "$..x", "$['q']": "$['q']", "$.a[*]": "$['a'][*]"} {
+		if got := bracketPath(in); got != want {
+			t.Errorf("bracketPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

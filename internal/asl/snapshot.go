@@ -69,29 +69,31 @@ const (
 
 // Thread is one line of execution: the top level, a Parallel branch or a Map iteration.
 type Thread struct {
-	ID        int            `json:"id"`
-	Parent    int            `json:"parent,omitempty"` // 0 for the top level
-	Index     int            `json:"index"`            // branch or iteration index
-	State     string         `json:"state"`
-	Phase     string         `json:"phase"`
-	Status    string         `json:"status"`
-	Input     any            `json:"input"`
-	Entered   time.Time      `json:"entered"`
-	Attempts  []int          `json:"attempts,omitempty"` // retries used, per retrier
-	Retries   int            `json:"retries,omitempty"`  // $$.State.RetryCount
-	Command   string         `json:"command,omitempty"`  // outstanding task or read-items command
-	Timers    []string       `json:"timers,omitempty"`   // outstanding timers
-	Token     string         `json:"token,omitempty"`
-	Started   bool           `json:"started,omitempty"`   // the task reported TaskStarted
-	Heartbeat int            `json:"heartbeat,omitempty"` // HeartbeatSeconds of the running task
-	Effective any            `json:"effective,omitempty"` // a Wait state's effective input
-	Vars      map[string]any `json:"vars,omitempty"`
-	Isolated  bool           `json:"isolated,omitempty"` // a distributed Map iteration: outer variables are not visible
-	LastEvent int64          `json:"lastEvent"`
-	Output    any            `json:"output,omitempty"`
-	Error     string         `json:"error,omitempty"`
-	Cause     string         `json:"cause,omitempty"`
-	Container *Container     `json:"container,omitempty"`
+	ID      int       `json:"id"`
+	Parent  int       `json:"parent,omitempty"` // 0 for the top level
+	Index   int       `json:"index"`            // branch or iteration index
+	State   string    `json:"state"`
+	Phase   string    `json:"phase"`
+	Status  string    `json:"status"`
+	Input   any       `json:"input"`
+	Entered time.Time `json:"entered"`
+	// EnteredEvent is the id of the current state's StateEntered event.
+	EnteredEvent int64          `json:"enteredEvent"`
+	Attempts     []int          `json:"attempts,omitempty"` // retries used, per retrier
+	Retries      int            `json:"retries,omitempty"`  // $$.State.RetryCount
+	Command      string         `json:"command,omitempty"`  // outstanding task or read-items command
+	Timers       []string       `json:"timers,omitempty"`   // outstanding timers
+	Token        string         `json:"token,omitempty"`
+	Started      bool           `json:"started,omitempty"`   // the task reported TaskStarted
+	Heartbeat    int            `json:"heartbeat,omitempty"` // HeartbeatSeconds of the running task
+	Effective    any            `json:"effective,omitempty"` // a Wait state's effective input
+	Vars         map[string]any `json:"vars,omitempty"`
+	Isolated     bool           `json:"isolated,omitempty"` // a distributed Map iteration: outer variables are not visible
+	LastEvent    int64          `json:"lastEvent"`
+	Output       any            `json:"output,omitempty"`
+	Error        string         `json:"error,omitempty"`
+	Cause        string         `json:"cause,omitempty"`
+	Container    *Container     `json:"container,omitempty"`
 }
 
 // Container is the bookkeeping of a running Parallel or Map state.
