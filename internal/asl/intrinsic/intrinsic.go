@@ -114,6 +114,17 @@ func (c *Call) String() string { return c.src }
 // Name returns the function name, such as "States.Format".
 func (c *Call) Name() string { return c.fn.name }
 
+// UsesContext reports whether any argument, at any depth, is a context-object path ("$$...").
+func (c *Call) UsesContext() bool {
+	for i := range c.args {
+		a := &c.args[i]
+		if (a.kind == argPath && a.path.Context()) || (a.kind == argCall && a.call.UsesContext()) {
+			return true
+		}
+	}
+	return false
+}
+
 // Eval evaluates the call. Failures are *fault.Error values (see the package comment).
 func (c *Call) Eval(env Env) (any, error) {
 	vals := make([]any, len(c.args))

@@ -304,6 +304,16 @@ func TestIsIntrinsic(t *testing.T) {
 			t.Errorf("IsIntrinsic(%q) = %v, want %v", s, got, want)
 		}
 	}
+	for expr, want := range map[string]bool{
+		"States.Format('{}', $.a)":                           false,
+		"States.Format('{}', $$.Execution.Id)":               true,
+		"States.Array(1, States.Array($$.State.Name))":       true,
+		"States.Array($var.x, States.StringSplit('a', ','))": false,
+	} {
+		if c, err := Parse(expr); err != nil || c.UsesContext() != want {
+			t.Errorf("Parse(%q).UsesContext() = %v (err %v), want %v", expr, c != nil && c.UsesContext(), err, want)
+		}
+	}
 	c, err := Parse(" States.ArrayLength($.a) ")
 	if err != nil || c.String() != "States.ArrayLength($.a)" || c.Name() != "States.ArrayLength" {
 		t.Errorf("Parse: %v %q %q", err, c.String(), c.Name())

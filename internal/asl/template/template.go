@@ -36,12 +36,15 @@ var ErrInvalid = errors.New("invalid payload template")
 
 // Env is what a template may read while it is evaluated.
 type Env struct {
-	Input   any                      // effective input (JSONPath mode)
-	Context any                      // the context object
-	Vars    func(string) (any, bool) // workflow variables
-	States  map[string]any           // JSONata: $states (input, result, errorOutput, context)
-	Rand    func() float64           // nil -> math/rand; for States.MathRandom, States.UUID, $random, $uuid
-	Field   string                   // the ASL field being evaluated ("Output", "Arguments", ...), for causes
+	Input   any // effective input (JSONPath mode)
+	Context any // the context object
+	// LazyContext, when Context is nil, builds the context object the first time a "$$" path
+	// needs it, so that templates that never read it do not pay for it.
+	LazyContext func() any
+	Vars        func(string) (any, bool) // workflow variables
+	States      map[string]any           // JSONata: $states (input, result, errorOutput, context)
+	Rand        func() float64           // nil -> math/rand; for States.MathRandom, States.UUID, $random, $uuid
+	Field       string                   // the ASL field being evaluated ("Output", "Arguments", ...), for causes
 }
 
 // Template is a compiled payload template. It is immutable and safe for concurrent use.
@@ -283,6 +286,9 @@ func (n *node) eval(env *Env) (any, error) {
 		}
 		return out, nil
 	case kindPath:
+		if n.path.Context() {
+			env.resolveContext()
+		}
 		v, err := n.path.GetFrom(env.Input, env.Context, env.Vars)
 		if err != nil {
 			if errors.Is(err, jsonpath.ErrIndexOutOfRange) {
@@ -293,6 +299,9 @@ func (n *node) eval(env *Env) (any, error) {
 		}
 		return v, nil
 	case kindCall:
+		if n.call.UsesContext() {
+			env.resolveContext()
+		}
 		v, err := n.call.Eval(intrinsic.Env{Input: env.Input, Context: env.Context, Vars: env.Vars, Rand: env.Rand})
 		if err != nil {
 			var pe *intrinsic.PathError
@@ -315,6 +324,14 @@ func (n *node) eval(env *Env) (any, error) {
 		return v, nil
 	}
 	return nil, fault.New(fault.Runtime, "unknown template node %d", n.kind)
+}
+
+// resolveContext fills Context from LazyContext once per evaluation.
+func (env *Env) resolveContext() {
+	if env.Context == nil && env.LazyContext != nil {
+		env.Context = env.LazyContext()
+		env.LazyContext = nil
+	}
 }
 
 // pathFailure builds the fault for a path that selected nothing, naming the document it was

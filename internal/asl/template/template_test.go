@@ -261,6 +261,33 @@ func TestCompileValue(t *testing.T) {
 	}
 }
 
+func TestLazyContext(t *testing.T) {
+	t.Parallel()
+	env := testEnv(t)
+	ctx := env.Context
+	env.Context = nil
+	calls := 0
+	env.LazyContext = func() any { calls++; return ctx }
+	noContext, err := CompileJSONPath(mustJSON(t, `{"a.$": "$.title", "b.$": "States.Format('{}', $.flagged)"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := noContext.Eval(env); err != nil || calls != 0 {
+		t.Fatalf("a template without $$ paths built the context %d time(s) (err %v)", calls, err)
+	}
+	withContext, err := CompileJSONPath(mustJSON(t, `{"a.$": "$$.Execution.Id", "b.$": "States.Format('{}', $$.Execution.Name)", "c.$": "$$.Map.Item.Index"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := withContext.Eval(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 || toJSON(t, got) != `{"a":"arn:exec","b":"run-1","c":2}` {
+		t.Fatalf("got %s after %d context build(s), want one build", toJSON(t, got), calls)
+	}
+}
+
 func TestEvalDoesNotMutate(t *testing.T) {
 	t.Parallel()
 	env := testEnv(t)
