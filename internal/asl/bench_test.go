@@ -2,6 +2,7 @@ package asl
 
 import (
 	"context"
+	"runtime"
 	"testing"
 )
 
@@ -20,7 +21,9 @@ func BenchmarkTransition(b *testing.B) {
 	input := map[string]any{"id": 3.0, "payload": map[string]any{"a": "b", "n": []any{1.0, 2.0}}}
 	ctx := testContext()
 	const transitions = 5 // P1 P2 P3 C P5
+	var before, after runtime.MemStats
 	b.ReportAllocs()
+	runtime.ReadMemStats(&before)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		_, o := p.Start(input, ctx, testStart)
@@ -29,7 +32,9 @@ func BenchmarkTransition(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	runtime.ReadMemStats(&after)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*transitions), "ns/transition")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N*transitions), "allocs/transition")
 }
 
 // BenchmarkInlineMap1000 runs an inline Map over 1,000 items with a Pass processor through Run.

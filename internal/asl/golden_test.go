@@ -175,6 +175,18 @@ func goldenCases() []goldenCase {
 		{name: "jsonata_evaluation_error", status: StatusFailed, input: `{}`, def: `{
 			"QueryLanguage":"JSONata","StartAt":"Bad","States":{
 			"Bad":{"Type":"Pass","Output":"{% $states.input.missing.deeper %}","End":true}}}`},
+		{name: "redrive_parallel", status: StatusSucceeded, input: `{}`,
+			script:  script{"Fails": {{Error: "Transient"}}},
+			redrive: script{"Fails": {{Output: "fixed"}}, "Works": {{Error: "MustNotRunAgain"}}}, def: `{
+			"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+			  {"StartAt":"Works","States":{"Works":{"Type":"Task",` + lambdaInvoke + `,"End":true}}},
+			  {"StartAt":"Fails","States":{"Fails":{"Type":"Task",` + lambdaInvoke + `,"End":true}}}]}}}`},
+		{name: "activity_catch_assign", status: StatusSucceeded, input: `{"job":"j1"}`,
+			script: script{"Act": {{Error: "Worker.Crashed", Cause: "oom"}}}, def: `{
+			"StartAt":"Act","States":{
+			"Act":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:work","HeartbeatSeconds":30,
+			  "Catch":[{"ErrorEquals":["Worker.Crashed"],"ResultPath":"$.failure","Assign":{"crashed.$":"$.Error"},"Next":"Report"}],"End":true},
+			"Report":{"Type":"Pass","Parameters":{"job.$":"$.job","crashed.$":"$crashed","retry.$":"$$.State.RetryCount"},"End":true}}}`},
 		{name: "redrive_task", status: StatusSucceeded, input: `{"n":1}`,
 			script:  script{"Second": {{Error: "Transient", Cause: "down"}}},
 			redrive: script{"Second": {{Output: "recovered"}}}, def: `{

@@ -125,7 +125,9 @@ func (r *runner) taskEvent(st *state, what, errName, cause, output string) Histo
 		e.Type = "Activity" + what
 		switch what {
 		case "Started":
-			e.ActivityStartedEventDetails = &ActivityStartedEventDetails{WorkerName: output}
+			if output != "" {
+				e.ActivityStartedEventDetails = &ActivityStartedEventDetails{WorkerName: output}
+			}
 		case "Succeeded":
 			e.ActivitySucceededEventDetails = outD
 		case "Failed":
