@@ -37,7 +37,13 @@ type obj struct {
 	loc string
 }
 
-func (o obj) at(key string) string { return o.loc + "/" + key }
+// at returns the JSON pointer (RFC 6901) of a member of o.
+func (o obj) at(key string) string {
+	if strings.ContainsAny(key, "~/") {
+		key = strings.NewReplacer("~", "~0", "/", "~1").Replace(key)
+	}
+	return o.loc + "/" + key
+}
 
 func (o obj) has(key string) bool {
 	_, ok := o.m[key]

@@ -92,6 +92,7 @@ func TestCompileInvalid(t *testing.T) {
 		{"jsonpath under jsonata", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Succeed","QueryLanguage":"JSONPath"}}}`, CodeSchema, "/States/A/QueryLanguage", ""},
 		{"timeout not positive", `{"TimeoutSeconds":0,"StartAt":"A","States":{"A":{"Type":"Succeed"}}}`, CodeSchema, "/TimeoutSeconds", ""},
 		{"state name too long", `{"StartAt":"` + strings.Repeat("n", 81) + `","States":{"` + strings.Repeat("n", 81) + `":{"Type":"Succeed"}}}`, CodeInvalidStateName, "/States/" + strings.Repeat("n", 81), ""},
+		{"pointer escaping", `{"StartAt":"a/b","States":{"a/b":{"Type":"Pass","Next":"c~d"}}}`, CodeMissingTransition, "/States/a~1b/Next", "Missing 'Next' target: c~d"},
 		{"bad parameters path", `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"x.$":"nope"},"End":true}}}`, CodeSchema, "/States/A/Parameters", ""},
 	}
 	for _, tc := range tests {
