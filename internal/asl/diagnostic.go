@@ -47,7 +47,8 @@ func (d Diagnostic) String() string {
 }
 
 // DefinitionError is returned by Compile for an invalid definition. It holds the ERROR
-// diagnostics; its message is the one CreateStateMachine returns as InvalidDefinition.
+// diagnostics; its message is the one CreateStateMachine returns as InvalidDefinition:
+// "Invalid State Machine Definition: 'CODE: message at /location, CODE: ...'".
 type DefinitionError struct {
 	Diagnostics []Diagnostic
 }
@@ -55,9 +56,9 @@ type DefinitionError struct {
 func (e *DefinitionError) Error() string {
 	parts := make([]string, len(e.Diagnostics))
 	for i, d := range e.Diagnostics {
-		parts[i] = "'" + d.String() + "'"
+		parts[i] = d.String()
 	}
-	return invalidDefinitionHead + strings.Join(parts, ", ")
+	return invalidDefinitionHead + "'" + strings.Join(parts, ", ") + "'"
 }
 
 // diags collects diagnostics during compilation.

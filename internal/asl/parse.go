@@ -242,18 +242,19 @@ func (c *compiler) checkGraph(m *machine, o, so obj, states []*state) {
 	if _, ok := so.m[m.startAt]; !ok {
 		c.d.errorf(CodeMissingTransition, o.at("StartAt"), "Missing 'Next' target: %s", m.startAt)
 	}
-	terminal := false
+	terminal, missing := false, false
 	for _, st := range states {
 		for _, t := range st.targets() {
 			if _, ok := so.m[t.name]; !ok {
 				c.d.errorf(CodeMissingTransition, st.loc+t.loc, "Missing 'Next' target: %s", t.name)
+				missing = true
 			}
 		}
 		if st.end || st.typ == typeSucceed || st.typ == typeFail {
 			terminal = true
 		}
 	}
-	if len(states) > 0 && !terminal {
+	if len(states) > 0 && !terminal && !missing {
 		c.d.errorf(CodeMissingEndState, o.loc, "Workflow has no terminal state")
 	}
 	seen := map[string]bool{}
