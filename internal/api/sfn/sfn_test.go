@@ -123,3 +123,173 @@ func TestStandardPassChoice(t *testing.T) {
 		t.Fatalf("list = %v, %v", list, err)
 	}
 }
+
+func TestStateMachineLifecycle(t *testing.T) {
+	t.Parallel()
+	c, _ := setup(t)
+	ctx := context.Background()
+	arn := create(t, c, "life", passChoice, "")
+
+	_, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("life"), Definition: aws.String(`{"StartAt":"A","States":{"A":{"Type":"Succeed"}}}`), RoleArn: aws.String(role)})
+	wantCode(t, err, "StateMachineAlreadyExists")
+	same, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("life"), Definition: aws.String(passChoice), RoleArn: aws.String(role)})
+	if err != nil || *same.StateMachineArn != arn {
+		t.Fatalf("idempotent create = %v, %v", same, err)
+	}
+	_, err = c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("bad"), Definition: aws.String(`{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"}}}`), RoleArn: aws.String(role)})
+	wantCode(t, err, "InvalidDefinition")
+	if !strings.Contains(err.Error(), "MISSING_TRANSITION_TARGET") || !strings.Contains(err.Error(), "/States/A/Next") {
+		t.Fatalf("InvalidDefinition message %q lacks the code and location", err)
+	}
+	_, err = c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("has space"), Definition: aws.String(passChoice), RoleArn: aws.String(role)})
+	wantCode(t, err, "InvalidName")
+	_, err = c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("t"), Definition: aws.String(passChoice), RoleArn: aws.String(role), Type: "FAST"})
+	wantCode(t, err, "ValidationException")
+	_, err = c.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(arn + "x")})
+	wantCode(t, err, "StateMachineDoesNotExist")
+	_, err = c.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String("not-an-arn")})
+	wantCode(t, err, "InvalidArn")
+
+	d, err := c.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(arn)})
+	if err != nil || *d.Definition != passChoice || d.Type != types.StateMachineTypeStandard || d.Status != types.StateMachineStatusActive || d.LoggingConfiguration.Level != types.LogLevelOff {
+		t.Fatalf("describe = %+v, %v", d, err)
+	}
+	def2 := `{"StartAt":"A","States":{"A":{"Type":"Pass","Result":"v2","End":true}}}`
+	up, err := c.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: aws.String(arn), Definition: aws.String(def2), Publish: true, VersionDescription: aws.String("second")})
+	if err != nil || aws.ToString(up.RevisionId) == aws.ToString(d.RevisionId) || !strings.HasSuffix(aws.ToString(up.StateMachineVersionArn), ":life:1") {
+		t.Fatalf("update = %+v, %v", up, err)
+	}
+	_, err = c.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: aws.String(arn)})
+	wantCode(t, err, "MissingRequiredParameter")
+	again, err := c.PublishStateMachineVersion(ctx, &sfn.PublishStateMachineVersionInput{StateMachineArn: aws.String(arn)})
+	if err != nil || *again.StateMachineVersionArn != *up.StateMachineVersionArn {
+		t.Fatalf("publishing the same revision = %v, %v; want the existing version", again, err)
+	}
+	if _, err := c.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: aws.String(arn), Definition: aws.String(passChoice)}); err != nil {
+		t.Fatal(err)
+	}
+	v2, err := c.PublishStateMachineVersion(ctx, &sfn.PublishStateMachineVersionInput{StateMachineArn: aws.String(arn), Description: aws.String("third")})
+	if err != nil || !strings.HasSuffix(*v2.StateMachineVersionArn, ":life:2") {
+		t.Fatalf("publish = %v, %v", v2, err)
+	}
+	vers, err := c.ListStateMachineVersions(ctx, &sfn.ListStateMachineVersionsInput{StateMachineArn: aws.String(arn)})
+	if err != nil || len(vers.StateMachineVersions) != 2 || *vers.StateMachineVersions[0].StateMachineVersionArn != *v2.StateMachineVersionArn {
+		t.Fatalf("versions = %+v, %v", vers, err)
+	}
+	vd, err := c.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: up.StateMachineVersionArn})
+	if err != nil || *vd.Definition != def2 || aws.ToString(vd.Description) != "second" {
+		t.Fatalf("describe version = %+v, %v", vd, err)
+	}
+
+	// A version runs its own definition.
+	ex, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: up.StateMachineVersionArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := waitDone(t, c, *ex.ExecutionArn); aws.ToString(out.Output) != `"v2"` || aws.ToString(out.StateMachineVersionArn) != *up.StateMachineVersionArn {
+		t.Fatalf("version run output %s version %s", aws.ToString(out.Output), aws.ToString(out.StateMachineVersionArn))
+	}
+	// Aliases.
+	al, err := c.CreateStateMachineAlias(ctx, &sfn.CreateStateMachineAliasInput{Name: aws.String("prod"), RoutingConfiguration: []types.RoutingConfigurationListItem{{StateMachineVersionArn: up.StateMachineVersionArn, Weight: 100}}})
+	if err != nil || *al.StateMachineAliasArn != arn+":prod" {
+		t.Fatalf("create alias = %v, %v", al, err)
+	}
+	_, err = c.CreateStateMachineAlias(ctx, &sfn.CreateStateMachineAliasInput{Name: aws.String("half"), RoutingConfiguration: []types.RoutingConfigurationListItem{{StateMachineVersionArn: up.StateMachineVersionArn, Weight: 50}}})
+	wantCode(t, err, "ValidationException")
+	ex, err = c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: al.StateMachineAliasArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := waitDone(t, c, *ex.ExecutionArn); aws.ToString(out.Output) != `"v2"` || aws.ToString(out.StateMachineAliasArn) != *al.StateMachineAliasArn {
+		t.Fatalf("alias run output %s alias %s", aws.ToString(out.Output), aws.ToString(out.StateMachineAliasArn))
+	}
+	if _, err := c.UpdateStateMachineAlias(ctx, &sfn.UpdateStateMachineAliasInput{StateMachineAliasArn: al.StateMachineAliasArn, RoutingConfiguration: []types.RoutingConfigurationListItem{{StateMachineVersionArn: v2.StateMachineVersionArn, Weight: 100}}}); err != nil {
+		t.Fatal(err)
+	}
+	da, err := c.DescribeStateMachineAlias(ctx, &sfn.DescribeStateMachineAliasInput{StateMachineAliasArn: al.StateMachineAliasArn})
+	if err != nil || *da.RoutingConfiguration[0].StateMachineVersionArn != *v2.StateMachineVersionArn {
+		t.Fatalf("describe alias = %+v, %v", da, err)
+	}
+	_, err = c.DeleteStateMachineVersion(ctx, &sfn.DeleteStateMachineVersionInput{StateMachineVersionArn: v2.StateMachineVersionArn})
+	wantCode(t, err, "ConflictException")
+	aliases, err := c.ListStateMachineAliases(ctx, &sfn.ListStateMachineAliasesInput{StateMachineArn: aws.String(arn)})
+	if err != nil || len(aliases.StateMachineAliases) != 1 {
+		t.Fatalf("aliases = %+v, %v", aliases, err)
+	}
+	if _, err := c.DeleteStateMachineAlias(ctx, &sfn.DeleteStateMachineAliasInput{StateMachineAliasArn: al.StateMachineAliasArn}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DescribeStateMachineAlias(ctx, &sfn.DescribeStateMachineAliasInput{StateMachineAliasArn: al.StateMachineAliasArn})
+	wantCode(t, err, "ResourceNotFound")
+
+	// Tags.
+	if _, err := c.TagResource(ctx, &sfn.TagResourceInput{ResourceArn: aws.String(arn), Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("ops")}, {Key: aws.String("x"), Value: aws.String("1")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UntagResource(ctx, &sfn.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: []string{"x"}}); err != nil {
+		t.Fatal(err)
+	}
+	tags, err := c.ListTagsForResource(ctx, &sfn.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+	if err != nil || len(tags.Tags) != 1 || *tags.Tags[0].Key != "team" {
+		t.Fatalf("tags = %+v, %v", tags, err)
+	}
+	_, err = c.ListTagsForResource(ctx, &sfn.ListTagsForResourceInput{ResourceArn: aws.String(arn + "nope")})
+	wantCode(t, err, "ResourceNotFound")
+
+	// Listing with pagination.
+	for _, n := range []string{"b1", "b2"} {
+		create(t, c, n, passChoice, "")
+	}
+	p1, err := c.ListStateMachines(ctx, &sfn.ListStateMachinesInput{MaxResults: 2})
+	if err != nil || len(p1.StateMachines) != 2 || p1.NextToken == nil {
+		t.Fatalf("page 1 = %+v, %v", p1, err)
+	}
+	p2, err := c.ListStateMachines(ctx, &sfn.ListStateMachinesInput{MaxResults: 2, NextToken: p1.NextToken})
+	if err != nil || len(p2.StateMachines) != 1 || *p2.StateMachines[0].Name != "life" {
+		t.Fatalf("page 2 = %+v, %v", p2, err)
+	}
+
+	// The execution through version 1 still describes its own definition.
+	sm, err := c.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: ex.ExecutionArn})
+	if err != nil || *sm.Definition != def2 || *sm.StateMachineArn != arn {
+		t.Fatalf("describe for execution = %+v, %v", sm, err)
+	}
+	if _, err := c.DeleteStateMachine(ctx, &sfn.DeleteStateMachineInput{StateMachineArn: aws.String(arn)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(arn)})
+	wantCode(t, err, "StateMachineDoesNotExist")
+	_, err = c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn)})
+	wantCode(t, err, "StateMachineDoesNotExist")
+}
+
+func TestValidateAndInputErrors(t *testing.T) {
+	t.Parallel()
+	c, _ := setup(t)
+	ctx := context.Background()
+	v, err := c.ValidateStateMachineDefinition(ctx, &sfn.ValidateStateMachineDefinitionInput{Definition: aws.String(`{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"Z"}}}`)})
+	if err != nil || v.Result != types.ValidateStateMachineDefinitionResultCodeFail || len(v.Diagnostics) == 0 || aws.ToString(v.Diagnostics[0].Location) != "/States/A/Next" {
+		t.Fatalf("validate = %+v, %v", v, err)
+	}
+	ok, err := c.ValidateStateMachineDefinition(ctx, &sfn.ValidateStateMachineDefinitionInput{Definition: aws.String(passChoice)})
+	if err != nil || ok.Result != types.ValidateStateMachineDefinitionResultCodeOk {
+		t.Fatalf("validate good = %+v, %v", ok, err)
+	}
+	arn := create(t, c, "inputs", passChoice, "")
+	_, err = c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Input: aws.String(`{"a":`)})
+	wantCode(t, err, "InvalidExecutionInput")
+	_, err = c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Name: aws.String("a/b")})
+	wantCode(t, err, "InvalidName")
+	_, err = c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Name: aws.String(strings.Repeat("n", 81))})
+	wantCode(t, err, "InvalidName")
+	_, err = c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String("arn:aws:states:us-east-1:123456789012:execution:inputs:nope")})
+	wantCode(t, err, "ExecutionDoesNotExist")
+	_, err = c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String("arn:aws:sqs:us-east-1:123456789012:q")})
+	wantCode(t, err, "InvalidArn")
+	_, err = c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(arn)})
+	wantCode(t, err, "StateMachineTypeNotSupported")
+	_, err = c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(arn + "x")})
+	wantCode(t, err, "StateMachineDoesNotExist")
+	_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String("???"), Output: aws.String("{}")})
+	wantCode(t, err, "InvalidToken")
+}
