@@ -14,6 +14,7 @@ var wirings = []struct {
 	name string
 	fn   func(*Server) error
 }{
+	{"logs", wireLogs},
 	{"sqs", wireQueues},
 	{"states", wireStates},
 	{"s3", func(s *Server) error {
