@@ -175,4 +175,3 @@ func (r *runner) act(t *Thread, st *state) {
 		r.mapStart(t, st)
 	}
 }
-

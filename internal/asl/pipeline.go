@@ -419,4 +419,3 @@ func (r *runner) dropContainer(t *Thread) {
 	}
 	t.Container = nil
 }
-
