@@ -4,6 +4,16 @@ import (
 	"github.com/ceap/ceap/internal/asl/fault"
 )
 
+// Concurrency limits of the Map state.
+const (
+	// maxInlineConcurrency is the Step Functions limit on concurrent iterations of an inline
+	// Map state: 40, whatever MaxConcurrency says.
+	maxInlineConcurrency = 40
+	// maxDistributedConcurrency is the Step Functions limit on concurrent child workflow
+	// executions of a distributed Map state: 10,000.
+	maxDistributedConcurrency = 10000
+)
+
 // parallel starts one child thread per branch.
 func (r *runner) parallel(t *Thread, st *state) {
 	in, ferr := r.inputPath(t, st)
@@ -110,6 +120,13 @@ func (r *runner) startIterations(t *Thread, st *state, in any, items []any) {
 	if ferr != nil {
 		r.fail(t, st, ferr)
 		return
+	}
+	limit := maxInlineConcurrency
+	if st.distributed {
+		limit = maxDistributedConcurrency
+	}
+	if maxConc == 0 || maxConc > limit {
+		maxConc = limit
 	}
 	c := &Container{Input: in, Items: items, Slots: make([]Slot, len(items)), MaxConc: maxConc, TolCount: -1, TolPercent: -1}
 	if st.toleratedCount.set {

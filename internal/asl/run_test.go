@@ -375,3 +375,20 @@ func TestBracketPath(t *testing.T) {
 		}
 	}
 }
+
+func TestInlineMapRunsAtMost40Iterations(t *testing.T) {
+	t.Parallel()
+	items := make([]any, 100)
+	for i := range items {
+		items[i] = float64(i)
+	}
+	r := newRun(t, mustCompile(t, `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}},"End":true}}}`))
+	r.start(items)
+	if len(r.invokes) != maxInlineConcurrency {
+		t.Fatalf("%d tasks started at once, want %d", len(r.invokes), maxInlineConcurrency)
+	}
+	r.drive(nil, nil)
+	if r.out.Status != StatusSucceeded || len(r.out.Output.([]any)) != 100 {
+		t.Fatalf("outcome %s", r.out.Status)
+	}
+}
