@@ -36,6 +36,7 @@ type Store interface {
 	TopicStore
 	EventStore
 	LogStore
+	FuncStore
 }
 
 // Millis converts t to Unix milliseconds (0 for the zero time).
