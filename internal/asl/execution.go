@@ -60,6 +60,10 @@ func (p *Program) Resume(s *Snapshot, ev Event, now time.Time) Outcome {
 		if t, st := r.pendingThread(e.ID, pendingTask, false); t != nil {
 			r.taskStarted(t, st, e.WorkerName)
 		}
+	case TaskSubmitted:
+		if t, st := r.pendingThread(e.ID, pendingTask, false); t != nil {
+			r.taskSubmitted(t, st, e.Output)
+		}
 	case TaskSucceeded:
 		if t, st := r.pendingThread(e.ID, pendingTask, true); t != nil {
 			r.taskSucceeded(t, st, e.Output)

@@ -12,6 +12,7 @@ const (
 	EventExecutionRedriven  = "ExecutionRedriven"
 	EventTaskScheduled      = "TaskScheduled"
 	EventTaskStarted        = "TaskStarted"
+	EventTaskSubmitted      = "TaskSubmitted"
 	EventTaskSucceeded      = "TaskSucceeded"
 	EventTaskFailed         = "TaskFailed"
 	EventTaskTimedOut       = "TaskTimedOut"
@@ -44,6 +45,7 @@ type HistoryEvent struct {
 	TaskFailedEventDetails              *TaskErrorDetails                    `json:"taskFailedEventDetails,omitempty"`
 	TaskScheduledEventDetails           *TaskScheduledEventDetails           `json:"taskScheduledEventDetails,omitempty"`
 	TaskStartedEventDetails             *TaskStartedEventDetails             `json:"taskStartedEventDetails,omitempty"`
+	TaskSubmittedEventDetails           *TaskOutputDetails                   `json:"taskSubmittedEventDetails,omitempty"`
 	TaskSucceededEventDetails           *TaskOutputDetails                   `json:"taskSucceededEventDetails,omitempty"`
 	TaskTimedOutEventDetails            *TaskErrorDetails                    `json:"taskTimedOutEventDetails,omitempty"`
 	ExecutionFailedEventDetails         *ErrorDetails                        `json:"executionFailedEventDetails,omitempty"`

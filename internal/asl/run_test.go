@@ -392,3 +392,34 @@ func TestInlineMapRunsAtMost40Iterations(t *testing.T) {
 		t.Fatalf("outcome %s", r.out.Status)
 	}
 }
+
+func TestSyncIntegrationRecordsSubmission(t *testing.T) {
+	t.Parallel()
+	r := newRun(t, mustCompile(t, `{"StartAt":"G","States":{"G":{"Type":"Task","Resource":"arn:aws:states:::glue:startJobRun.sync","Parameters":{"JobName":"j"},"HeartbeatSeconds":60,"End":true}}}`))
+	r.start(map[string]any{})
+	id := r.invokes[0].ID
+	r.resume(TaskStarted{ID: id})
+	heartbeatTimers := 0
+	for _, c := range r.out.Commands {
+		if st, ok := c.(StartTimer); ok && st.Reason == TimerHeartbeatTimeout {
+			heartbeatTimers++
+		}
+	}
+	if heartbeatTimers != 1 {
+		t.Fatalf("TaskStarted started %d heartbeat timers, want 1", heartbeatTimers)
+	}
+	r.resume(TaskSubmitted{ID: id, Output: map[string]any{"JobRunId": "jr_1"}})
+	r.resume(TaskSucceeded{ID: id, Output: map[string]any{"JobRunState": "SUCCEEDED"}})
+	got := strings.Join(eventTypes(r.events), " ")
+	want := "ExecutionStarted TaskStateEntered TaskScheduled TaskStarted TaskSubmitted TaskSucceeded TaskStateExited ExecutionSucceeded"
+	if got != want {
+		t.Fatalf("history %s", got)
+	}
+	sub := r.events[4].TaskSubmittedEventDetails
+	if sub == nil || sub.ResourceType != "glue" || sub.Resource != "startJobRun.sync" || sub.Output != `{"JobRunId":"jr_1"}` {
+		t.Fatalf("TaskSubmitted details %+v", sub)
+	}
+	if len(r.s.Pending) != 0 {
+		t.Fatalf("pending after success: %v", r.s.Pending)
+	}
+}

@@ -199,6 +199,13 @@ type TaskStarted struct {
 	WorkerName string
 }
 
+// TaskSubmitted reports the response of the start call of a .sync integration (for example
+// glue:startJobRun.sync) while the driver waits for the job to finish.
+type TaskSubmitted struct {
+	ID     string
+	Output any
+}
+
 // TaskSucceeded reports a task's (or ReadItems') result.
 type TaskSucceeded struct {
 	ID     string
@@ -226,6 +233,7 @@ type Stop struct {
 
 func (TaskStarted) isEvent()   {}
 func (TaskSucceeded) isEvent() {}
+func (TaskSubmitted) isEvent() {}
 func (TaskFailed) isEvent()    {}
 func (TaskHeartbeat) isEvent() {}
 func (TimerFired) isEvent()    {}

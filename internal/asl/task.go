@@ -77,9 +77,6 @@ func (r *runner) task(t *Thread, st *state) {
 	if timeout > 0 {
 		r.startTimer(t, TimerTaskTimeout, r.now.Add(time.Duration(timeout)*time.Second))
 	}
-	if heartbeat > 0 {
-		r.startTimer(t, TimerHeartbeatTimeout, r.now.Add(time.Duration(heartbeat)*time.Second))
-	}
 }
 
 // region is the region of an integration Task: the state machine's, from its ARN.
@@ -160,8 +157,26 @@ func (r *runner) ensureStarted(t *Thread, st *state, worker string) {
 	}
 }
 
+// taskStarted records the start the driver reported; the heartbeat timer runs from here.
 func (r *runner) taskStarted(t *Thread, st *state, worker string) {
+	if t.Started {
+		return
+	}
 	r.ensureStarted(t, st, worker)
+	if t.Heartbeat > 0 {
+		r.startTimer(t, TimerHeartbeatTimeout, r.now.Add(time.Duration(t.Heartbeat)*time.Second))
+	}
+}
+
+// taskSubmitted records the response of a .sync integration's start call.
+func (r *runner) taskSubmitted(t *Thread, st *state, output any) {
+	if !t.Started {
+		r.taskStarted(t, st, "")
+	}
+	rt, res := st.integrationType, st.integrationAction
+	r.emit(t, HistoryEvent{Type: EventTaskSubmitted, TaskSubmittedEventDetails: &TaskOutputDetails{
+		ResourceType: rt, Resource: res, Output: compactJSON(output), OutputDetails: &DataDetails{},
+	}})
 }
 
 func (r *runner) taskSucceeded(t *Thread, st *state, output any) {
