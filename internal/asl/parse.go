@@ -739,7 +739,9 @@ func (c *compiler) mapState(st *state, o obj, depth int) {
 		case "DISTRIBUTED":
 			st.distributed = true
 			et, _ := c.str(pc, "ExecutionType")
-			if et != "STANDARD" && et != "EXPRESS" {
+			if !pc.has("ExecutionType") {
+				c.d.errorf(CodeSchema, pc.loc, "These fields are required: [ExecutionType]")
+			} else if et != "STANDARD" && et != "EXPRESS" {
 				c.d.errorf(CodeSchema, pc.at("ExecutionType"), "The field 'ExecutionType' should have one of these values: [STANDARD, EXPRESS]")
 			}
 		default:

@@ -88,6 +88,7 @@ func TestCompileInvalid(t *testing.T) {
 		{"map without processor", `{"StartAt":"A","States":{"A":{"Type":"Map","End":true}}}`, CodeSchema, "/States/A", "These fields are required: [ItemProcessor]"},
 		{"map bad mode", `{"StartAt":"A","States":{"A":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"FAST"},"StartAt":"B","States":{"B":{"Type":"Succeed"}}},"End":true}}}`, CodeSchema, "/States/A/ItemProcessor/ProcessorConfig/Mode", ""},
 		{"reader needs distributed", `{"StartAt":"A","States":{"A":{"Type":"Map","ItemReader":{"Resource":"arn:aws:states:::s3:getObject"},"ItemProcessor":{"StartAt":"B","States":{"B":{"Type":"Succeed"}}},"End":true}}}`, CodeSchema, "/States/A/ItemReader", "DISTRIBUTED"},
+		{"distributed without execution type", `{"StartAt":"A","States":{"A":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"B","States":{"B":{"Type":"Succeed"}}},"End":true}}}`, CodeSchema, "/States/A/ItemProcessor/ProcessorConfig", "These fields are required: [ExecutionType]"},
 		{"query language value", `{"QueryLanguage":"XPath","StartAt":"A","States":{"A":{"Type":"Succeed"}}}`, CodeSchema, "/QueryLanguage", ""},
 		{"jsonpath under jsonata", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Succeed","QueryLanguage":"JSONPath"}}}`, CodeSchema, "/States/A/QueryLanguage", ""},
 		{"timeout not positive", `{"TimeoutSeconds":0,"StartAt":"A","States":{"A":{"Type":"Succeed"}}}`, CodeSchema, "/TimeoutSeconds", ""},
