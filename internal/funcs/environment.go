@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -361,6 +360,3 @@ func (e *environment) maxMemoryMB() int {
 	}
 	return 0
 }
-
-// errEnvironmentGone reports an environment that died before it could take an invocation.
-var errEnvironmentGone = errors.New("function environment is gone")
