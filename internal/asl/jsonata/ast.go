@@ -3,6 +3,8 @@ package jsonata
 import (
 	"fmt"
 	"reflect"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/xiatechs/jsonata-go/jparse"
@@ -354,4 +356,79 @@ func isBuiltin(name string) bool {
 		return true
 	}
 	return isProvidedFunction(name)
+}
+
+// preprocess applies the rewrites the library makes to the source before parsing (comments
+// removed, quoted path steps turned into backquoted names), so that positions reported by
+// jparse.Parse on the result are positions in the text the library itself parses.
+func preprocess(src string) string {
+	quotedPath := regexp.MustCompile(`([A-Za-z\$\\*` + "`" + `])\.[\"']([\s\S]+?)[\"']`)
+	quotedPathStart := regexp.MustCompile(`^[\"']([ \.0-9A-Za-z]+?)[\"']\.([A-Za-z\$\*\"\'])`)
+	comments := regexp.MustCompile(`\/\*([\s\S]*?)\*\/`)
+	if quotedPathStart.MatchString(src) {
+		src = quotedPathStart.ReplaceAllString(src, "`$1`.$2")
+	}
+	for quotedPath.MatchString(src) {
+		src = quotedPath.ReplaceAllString(src, "$1.`$2`")
+	}
+	for comments.MatchString(src) {
+		src = comments.ReplaceAllString(src, "")
+	}
+	return src
+}
+
+// placeholdFunctionApplications rewrites every "x ~> $f(a)" as "x ~> $f(?, a)". The two mean
+// the same, but the library evaluates the first form by prepending x to the argument list of
+// the parsed call, in place: a second evaluation passes x twice, and concurrent evaluations
+// race. A partial application is evaluated without touching the tree.
+func placeholdFunctionApplications(src string, root jparse.Node) string {
+	var inserts []int // byte offsets of the '(' of each call to rewrite
+	var visit func(v reflect.Value)
+	visit = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Interface, reflect.Pointer:
+			if v.IsNil() {
+				return
+			}
+			if fa, ok := v.Interface().(*jparse.FunctionApplicationNode); ok {
+				if call, ok := fa.RHS.(*jparse.FunctionCallNode); ok {
+					if p := call.Pos(); p >= 0 && p < len(src) && src[p] == '(' {
+						inserts = append(inserts, p)
+					}
+				}
+			}
+			visit(v.Elem())
+		case reflect.Struct:
+			t := v.Type()
+			for i := range v.NumField() {
+				if t.Field(i).IsExported() {
+					visit(v.Field(i))
+				}
+			}
+		case reflect.Slice, reflect.Array:
+			for i := range v.Len() {
+				visit(v.Index(i))
+			}
+		}
+	}
+	visit(reflect.ValueOf(root))
+	if len(inserts) == 0 {
+		return src
+	}
+	slices.Sort(inserts)
+	inserts = slices.Compact(inserts) // the walk reaches a node through its interface and its pointer
+	var b strings.Builder
+	last := 0
+	for _, p := range inserts {
+		b.WriteString(src[last : p+1])
+		rest := strings.TrimLeft(src[p+1:], " \t\r\n")
+		if strings.HasPrefix(rest, ")") {
+			b.WriteString("?")
+		} else {
+			b.WriteString("?, ")
+		}
+		last = p + 1
+	}
+	b.WriteString(src[last:])
+	return b.String()
 }

@@ -31,6 +31,13 @@ func isProvidedFunction(name string) bool {
 	return false
 }
 
+// isLibraryBuiltin reports whether $name is a JSONata function the library defines in its shared
+// environment (every one but $now and $millis, which it binds for each evaluation).
+func isLibraryBuiltin(name string) bool {
+	_, ok := builtinExtension(name)
+	return ok
+}
+
 // isHiddenLibraryFunction reports whether $name is one of the library's own extensions, which
 // JSONata and Step Functions do not have; such names evaluate as undefined.
 func isHiddenLibraryFunction(name string) bool {
@@ -51,7 +58,11 @@ func buildCallables(names []string, rnd func() float64) (map[string]any, error) 
 	}
 	exts := make(map[string]jsonatago.Extension, len(names))
 	for _, name := range names {
-		exts[name] = jsonatago.Extension{Func: extension(name, rnd)}
+		if isProvidedFunction(name) {
+			exts[name] = jsonatago.Extension{Func: extension(name, rnd)}
+		} else if ext, ok := builtinExtension(name); ok {
+			exts[name] = ext
+		}
 	}
 	out := make(map[string]any, len(names))
 	for _, name := range names {

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	jsonatago "github.com/xiatechs/jsonata-go"
 	"github.com/xiatechs/jsonata-go/jparse"
@@ -90,11 +91,11 @@ type Expr struct {
 	src        string
 	base       *jsonatago.Expr // compiled without bindings; copied for each evaluation
 	vars       []string        // workflow variables the expression reads
-	funcs      []string        // Step Functions functions the expression calls
+	funcs      []string        // functions the expression names, bound to private instances
 	hidden     []string        // library functions the expression names that JSONata lacks
 	usesStates bool
-	prebuilt   map[string]any // callables for funcs that need no per-evaluation state
-	fast       *fieldPath     // set when the expression is $variable.name.name...
+	fast       *fieldPath // set when the expression is $variable.name.name...
+	callables  sync.Pool  // of map[string]any: one private instance of each of funcs
 }
 
 // fieldPath is an expression of the form $variable.a.b, evaluated without the library while
@@ -176,7 +177,7 @@ func Compile(src string) (expr *Expr, err error) {
 	if err := checkNesting(src); err != nil {
 		return nil, fmt.Errorf("JSONata expression '%s': %w", src, err)
 	}
-	protected := protectStrings(src)
+	protected := preprocess(protectStrings(src))
 	root, err := jparse.Parse(protected)
 	if err != nil {
 		return nil, &SyntaxError{Expr: src, Msg: err.Error()}
@@ -187,7 +188,13 @@ func Compile(src string) (expr *Expr, err error) {
 	if err := checkRecursion(root); err != nil {
 		return nil, fmt.Errorf("JSONata expression '%s': %w", src, err)
 	}
-	base, err := jsonatago.Compile(protected)
+	rewritten := placeholdFunctionApplications(protected, root)
+	if rewritten != protected {
+		if root, err = jparse.Parse(rewritten); err != nil {
+			return nil, &SyntaxError{Expr: src, Msg: err.Error()}
+		}
+	}
+	base, err := jsonatago.Compile(rewritten)
 	if err != nil {
 		return nil, &SyntaxError{Expr: src, Msg: err.Error()}
 	}
@@ -198,7 +205,7 @@ func Compile(src string) (expr *Expr, err error) {
 			e.usesStates = true
 		case name == "eval":
 			return nil, fmt.Errorf("JSONata expression '%s': $eval is %w (use $parse)", src, ErrUnsupported)
-		case isProvidedFunction(name):
+		case isProvidedFunction(name) || isLibraryBuiltin(name):
 			e.funcs = append(e.funcs, name)
 		case isHiddenLibraryFunction(name):
 			e.hidden = append(e.hidden, name)
@@ -207,9 +214,11 @@ func Compile(src string) (expr *Expr, err error) {
 			e.vars = append(e.vars, name)
 		}
 	}
-	if e.prebuilt, err = buildCallables(e.funcs, nil); err != nil {
+	set, err := buildCallables(e.funcs, nil)
+	if err != nil {
 		return nil, err
 	}
+	e.callables.Put(set)
 	if len(e.funcs) == 0 && len(e.hidden) == 0 {
 		e.fast = simpleFieldPath(root)
 	}
@@ -258,14 +267,24 @@ func (e *Expr) EvalEnv(env Env) (out any, err error) {
 	for _, name := range e.hidden {
 		bindings[name] = nil
 	}
-	callables := e.prebuilt
-	if env.Rand != nil && len(e.funcs) > 0 {
-		if callables, err = buildCallables(e.funcs, env.Rand); err != nil {
+	if len(e.funcs) > 0 {
+		// Each evaluation uses function instances no other evaluation is using (see builtins.go).
+		var set map[string]any
+		if env.Rand != nil {
+			set, err = buildCallables(e.funcs, env.Rand)
+		} else if pooled := e.callables.Get(); pooled != nil {
+			set = pooled.(map[string]any)
+			defer e.callables.Put(set)
+		} else {
+			set, err = buildCallables(e.funcs, nil)
+			defer e.callables.Put(set)
+		}
+		if err != nil {
 			return nil, &Error{Expr: e.src, Msg: err.Error()}
 		}
-	}
-	for name, c := range callables {
-		bindings[name] = c
+		for name, c := range set {
+			bindings[name] = c
+		}
 	}
 	x := *e.base
 	if err := x.RegisterVars(bindings); err != nil {

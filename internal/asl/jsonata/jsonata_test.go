@@ -3,7 +3,9 @@ package jsonata
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/ceap/ceap/internal/asl/fault"
@@ -103,6 +105,42 @@ func TestEval(t *testing.T) {
 		}
 		if g := toJSON(t, got); g != tc.want {
 			t.Errorf("Eval(%q) = %s, want %s", tc.expr, g, tc.want)
+		}
+	}
+}
+
+// TestFunctionApplicationIsRepeatable evaluates "~>" chains several times: the library rewrites
+// such calls in place, which the package must prevent.
+func TestFunctionApplicationIsRepeatable(t *testing.T) {
+	t.Parallel()
+	states := testStates(t)
+	tests := map[string]string{
+		"$states.input.s ~> $substringBefore(' ')":                        `"Mr."`,
+		"[3, 1, 2] ~> $sort()":                                            `[1,2,3]`,
+		"[3, 1, 2] ~> $sort( )":                                           `[1,2,3]`,
+		"$states.input.nums ~> $filter(function($v){ $v > 7 }) ~> $sum()": `17`,
+		"$states.input.items ~> $map(function($i){ $i.price * 2 })":       `[10,30]`,
+		"'a,b' ~> $split(',') ~> $join('-')":                              `"a-b"`,
+		"'abc' ~> $uppercase":                                             `"ABC"`,
+		"( $f := function($x, $y){ $x & $y }; 'a' ~> $f('b') )":           `"ab"`,
+		"/* doubled */ [1,2] ~> $append([3])":                             `[1,2,3]`,
+	}
+	for expr, want := range tests {
+		e, err := Compile(expr)
+		if err != nil {
+			t.Errorf("Compile(%q): %v", expr, err)
+			continue
+		}
+		for i := range 3 {
+			got, err := e.Eval(states, nil)
+			if err != nil {
+				t.Errorf("Eval #%d (%q): %v", i+1, expr, err)
+				break
+			}
+			if g := toJSON(t, got); g != want {
+				t.Errorf("Eval #%d (%q) = %s, want %s", i+1, expr, g, want)
+				break
+			}
 		}
 	}
 }
@@ -303,7 +341,7 @@ func TestIsExpression(t *testing.T) {
 
 func TestConcurrentEval(t *testing.T) {
 	t.Parallel()
-	e, err := Compile("$states.input.n + $k")
+	e, err := Compile("$states.input.n + $k + $count($map([1,2], function($v){ $v })) - 2 + ($match('ab', /b/).index - 1) + ($sort([2,1]) ~> $filter(function($v){ $v > 5 }) ~> $count())")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +350,7 @@ func TestConcurrentEval(t *testing.T) {
 		go func() {
 			for j := range 50 {
 				want := float64(i*1000 + j)
-				got, err := e.Eval(map[string]any{"input": map[string]any{"n": want}}, func(string) (any, bool) { return 0.0, true })
+				got, err := e.Eval(map[string]any{"input": map[string]any{"n": want}}, func(name string) (any, bool) { return 0.0, name == "k" })
 				if err == nil && got != want {
 					err = errors.New("cross-talk between concurrent evaluations")
 				}
@@ -325,6 +363,39 @@ func TestConcurrentEval(t *testing.T) {
 		}()
 	}
 	for range 8 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestConcurrentContextCalls runs functions that take their argument from the context, which
+// the library would share between concurrent evaluations.
+func TestConcurrentContextCalls(t *testing.T) {
+	t.Parallel()
+	e, err := Compile("$join($states.input.names.$uppercase(), ',')")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 4)
+	for i := range 4 {
+		go func() {
+			name := string(rune('a' + i))
+			want := strings.Repeat(strings.ToUpper(name), 1) + "," + strings.ToUpper(name) + "X"
+			for range 200 {
+				got, err := e.Eval(map[string]any{"input": map[string]any{"names": []any{name, name + "x"}}}, nil)
+				if err == nil && got != want {
+					err = fmt.Errorf("got %v, want %v", got, want)
+				}
+				if err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 4 {
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
