@@ -17,6 +17,7 @@ var wirings = []struct {
 	{"logs", wireLogs},
 	{"sqs", wireQueues},
 	{"states", wireStates},
+	{"pipes", wirePipes},
 	{"s3", func(s *Server) error {
 		h, err := apis3.Wire(apis3.WireConfig{Store: s.store, Data: s.cfg.Data, Clock: s.clock, Metrics: s.metrics, Log: s.log, Region: s.cfg.Region, LifecycleInterval: time.Duration(s.cfg.LifecycleInterval)})
 		if err == nil {
