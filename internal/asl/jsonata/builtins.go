@@ -2,8 +2,10 @@ package jsonata
 
 import (
 	"errors"
+	"maps"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -126,15 +128,15 @@ func builtinExtension(name string) (jsonatago.Extension, bool) {
 		return ext(jlib.Single, undefinedArg, nil)
 	// Object functions.
 	case "each":
-		return ext(jlib.Each, undefinedArg, noArgs)
+		return ext(eachSorted, undefinedArg, noArgs)
 	case "sift":
 		return ext(jlib.Sift, undefinedArg, oneArg)
 	case "keys":
-		return ext(jlib.Keys, undefinedArg, noArgs)
+		return ext(keysSorted, undefinedArg, noArgs)
 	case "lookup":
 		return ext(lookupKey, undefinedArg, noArgs)
 	case "spread":
-		return ext(jlib.Spread, undefinedArg, noArgs)
+		return ext(spreadSorted, undefinedArg, noArgs)
 	case "merge":
 		return ext(jlib.Merge, undefinedArg, nil)
 	// Date functions ($now and $millis are bound by the library for each evaluation).
@@ -262,6 +264,100 @@ func valueInterface(v reflect.Value) any {
 		return nil
 	}
 	return v.Interface()
+}
+
+// Decoded objects keep no member order, so the functions that list members ($keys, $each,
+// $spread) list them in key order, where the library would use Go's random map order.
+
+func keysSorted(v reflect.Value) (any, error) {
+	n, err := normalize(valueInterface(v))
+	if err != nil {
+		return nil, err
+	}
+	var out []any
+	seen := make(map[string]bool)
+	add := func(m map[string]any) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	switch x := n.(type) {
+	case map[string]any:
+		add(x)
+	case []any:
+		for _, e := range x {
+			if m, ok := e.(map[string]any); ok {
+				add(m)
+			}
+		}
+	}
+	return sequence(out)
+}
+
+func eachSorted(v reflect.Value, fn jtypes.Callable) (any, error) {
+	n, err := normalize(valueInterface(v))
+	if err != nil {
+		return nil, err
+	}
+	m, ok := n.(map[string]any)
+	if !ok {
+		return nil, errors.New("argument must be an object")
+	}
+	argc := fn.ParamCount()
+	if argc < 1 || argc > 3 {
+		return nil, errors.New("function must take 1, 2 or 3 arguments")
+	}
+	var out []any
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		argv := []reflect.Value{reflect.ValueOf(m[k]), reflect.ValueOf(k), reflect.ValueOf(m)}[:argc]
+		res, err := fn.Call(argv)
+		if err != nil {
+			return nil, err
+		}
+		if res.IsValid() && res.CanInterface() {
+			out = append(out, res.Interface())
+		}
+	}
+	return sequence(out)
+}
+
+func spreadSorted(v reflect.Value) (any, error) {
+	n, err := normalize(valueInterface(v))
+	if err != nil {
+		return nil, err
+	}
+	var out []any
+	var spread func(any)
+	spread = func(x any) {
+		switch y := x.(type) {
+		case map[string]any:
+			for _, k := range slices.Sorted(maps.Keys(y)) {
+				out = append(out, map[string]any{k: y[k]})
+			}
+		case []any:
+			for _, e := range y {
+				spread(e)
+			}
+		default:
+			out = append(out, y)
+		}
+	}
+	spread(n)
+	return sequence(out)
+}
+
+// sequence returns a function result as JSONata does: nothing, the single value, or the array.
+func sequence(out []any) (any, error) {
+	switch len(out) {
+	case 0:
+		return nil, jtypes.ErrUndefined
+	case 1:
+		return out[0], nil
+	}
+	return out, nil
 }
 
 func throw(msg string) (any, error) {

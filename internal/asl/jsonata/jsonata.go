@@ -9,7 +9,9 @@
 // "$", "$$" and unqualified field names are rejected at the top level of an expression; and every
 // value that comes out is converted to the encoding/json model (float64 numbers, []any,
 // map[string]any). Every runtime failure is a *fault.Error named States.QueryEvaluationError.
-// Known gaps of the library: the positional (#$i) and context (@$v) variable bindings.
+// Objects keep no member order, so $keys, $each and $spread list members in key order. Known
+// gaps of the library: the positional (#$i) and context (@$v) variable bindings, and the order
+// of the object wildcard "*", which follows Go's map order.
 //
 // The package never mutates the values it is given and knows nothing of states or templates. It
 // never registers anything in the library's process-wide registry: expressions are copied and
