@@ -2,6 +2,7 @@ package asl
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sort"
 	"time"
@@ -256,6 +257,9 @@ func (d *driver) perform(ctx context.Context, cmd Command) Event {
 		}
 		out, err = w.WriteResults(ctx, c)
 	}
+	if err == nil {
+		out = plainJSON(out)
+	}
 	if err != nil {
 		if ctx.Err() != nil && d.ctx.Err() == nil && errors.Is(err, ctx.Err()) {
 			return nil
@@ -267,4 +271,43 @@ func (d *driver) perform(ctx context.Context, cmd Command) Event {
 		return TaskFailed{ID: cmd.CommandID(), Error: fault.TaskFailed, Cause: err.Error()}
 	}
 	return TaskSucceeded{ID: cmd.CommandID(), Output: out}
+}
+
+// plainJSON returns v as the values encoding/json produces (maps, slices, float64, ...):
+// a task runner may return any JSON-encodable Go value.
+func plainJSON(v any) any {
+	if isPlainJSON(v) {
+		return v
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return v
+	}
+	var out any
+	if err := json.Unmarshal(data, &out); err != nil {
+		return v
+	}
+	return out
+}
+
+func isPlainJSON(v any) bool {
+	switch x := v.(type) {
+	case nil, bool, string, float64:
+		return true
+	case []any:
+		for _, item := range x {
+			if !isPlainJSON(item) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		for _, item := range x {
+			if !isPlainJSON(item) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }

@@ -423,3 +423,18 @@ func TestSyncIntegrationRecordsSubmission(t *testing.T) {
 		t.Fatalf("pending after success: %v", r.s.Pending)
 	}
 }
+
+func TestRunNormalizesTaskResults(t *testing.T) {
+	t.Parallel()
+	type result struct {
+		Count int      `json:"count"`
+		Tags  []string `json:"tags"`
+	}
+	p := mustCompile(t, `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","ResultSelector":{"n.$":"$.count","first.$":"$.tags[0]"},"End":true}}}`)
+	clk := &fakeClock{now: testStart}
+	tasks := funcRunner(func(context.Context, InvokeTask) (any, error) { return result{Count: 2, Tags: []string{"x"}}, nil })
+	out, _ := Run(context.Background(), p, map[string]any{}, testContext(), tasks, clk.Now, clk.Sleep)
+	if got, _ := json.Marshal(out.Output); out.Status != StatusSucceeded || string(got) != `{"first":"x","n":2}` {
+		t.Fatalf("outcome %s %s %s", out.Status, got, out.Cause)
+	}
+}
