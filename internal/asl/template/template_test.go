@@ -335,3 +335,40 @@ func BenchmarkEvalJSONata(b *testing.B) {
 		}
 	}
 }
+
+func FuzzCompile(f *testing.F) {
+	for _, s := range []string{
+		`{"a.$": "$.title", "b": [1, {"c.$": "States.Format('{}', $.flagged)"}]}`,
+		`{"x": "{% $states.input.title %}", "y": ["{% 1 + 1 %}"]}`,
+		`{"v.$": "$customerName"}`, `"{% $uuid() %}"`, `{"a.$": "$$.Execution.Id"}`,
+	} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	env := testEnv(f)
+	f.Fuzz(func(t *testing.T, src string, jsonataMode bool) {
+		var v any
+		if err := json.Unmarshal([]byte(src), &v); err != nil {
+			return
+		}
+		var tmpl *Template
+		var err error
+		if jsonataMode {
+			tmpl, err = CompileJSONata(v)
+		} else {
+			tmpl, err = CompileJSONPath(v)
+		}
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("compile %s: error %v does not wrap ErrInvalid", src, err)
+			}
+			return
+		}
+		if _, err := tmpl.Eval(env); err != nil {
+			var fe *fault.Error
+			if !errors.As(err, &fe) {
+				t.Fatalf("eval %s: error %v is not a *fault.Error", src, err)
+			}
+		}
+	})
+}
