@@ -13,6 +13,8 @@ package jsonpath
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 )
 
 // ErrNoMatch is wrapped by Get when a definite path selects nothing.
@@ -150,4 +152,64 @@ func (p *Path) applyFunction(v any) (any, error) {
 		return nil, fmt.Errorf("%s: %w", p.src, err)
 	}
 	return out, nil
+}
+
+// Canonical renders the path the way Jayway prints paths in its errors, which Step Functions
+// quotes in causes such as "Invalid path '$.a' : No results for path: $['a']": names in
+// brackets and quotes, filters as [?].
+func (p *Path) Canonical() string {
+	var b strings.Builder
+	switch p.root {
+	case rootContext:
+		b.WriteString("$$")
+	case rootVariable:
+		b.WriteString("$" + p.variable)
+	default:
+		b.WriteString("$")
+	}
+	quote := func(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
+	for _, s := range p.steps {
+		if s.deep {
+			b.WriteString("..")
+		}
+		switch s.kind {
+		case stepField:
+			b.WriteString("[" + quote(s.name) + "]")
+		case stepIndex:
+			b.WriteString("[" + strconv.Itoa(s.index) + "]")
+		case stepWildcard:
+			b.WriteString("[*]")
+		case stepNames:
+			parts := make([]string, len(s.names))
+			for i, n := range s.names {
+				parts[i] = quote(n)
+			}
+			b.WriteString("[" + strings.Join(parts, ",") + "]")
+		case stepIndexes:
+			parts := make([]string, len(s.indexes))
+			for i, n := range s.indexes {
+				parts[i] = strconv.Itoa(n)
+			}
+			b.WriteString("[" + strings.Join(parts, ",") + "]")
+		case stepSlice:
+			b.WriteString("[")
+			if s.slice.hasStart {
+				b.WriteString(strconv.Itoa(s.slice.start))
+			}
+			b.WriteString(":")
+			if s.slice.hasEnd {
+				b.WriteString(strconv.Itoa(s.slice.end))
+			}
+			if s.slice.step != 0 {
+				b.WriteString(":" + strconv.Itoa(s.slice.step))
+			}
+			b.WriteString("]")
+		case stepFilter:
+			b.WriteString("[?]")
+		}
+	}
+	if p.fn != fnNone {
+		b.WriteString("." + p.fn.String() + "()")
+	}
+	return b.String()
 }

@@ -262,3 +262,29 @@ func TestGetFrom(t *testing.T) {
 		t.Error("IsContextPath misclassifies")
 	}
 }
+
+func TestCanonical(t *testing.T) {
+	t.Parallel()
+	tests := map[string]string{
+		"$":                     "$",
+		"$.a":                   "$['a']",
+		"$.store.book[0].title": "$['store']['book'][0]['title']",
+		`$['it\'s']["x y"]`:     `$['it\'s']['x y']`,
+		"$..author":             "$..['author']",
+		"$.a[*].b":              "$['a'][*]['b']",
+		"$.a.*":                 "$['a'][*]",
+		"$.a[0,2]":              "$['a'][0,2]",
+		"$.a[1:3]":              "$['a'][1:3]",
+		"$.a[::2]":              "$['a'][::2]",
+		"$.a[?(@.b > 1)].c":     "$['a'][?]['c']",
+		"$['a','b']":            "$['a','b']",
+		"$$.Execution.Id":       "$$['Execution']['Id']",
+		"$myVar.items[-1]":      "$myVar['items'][-1]",
+		"$.items.length()":      "$['items'].length()",
+	}
+	for src, want := range tests {
+		if got := MustCompile(src).Canonical(); got != want {
+			t.Errorf("Canonical(%q) = %q, want %q", src, got, want)
+		}
+	}
+}
