@@ -15,6 +15,7 @@ var wirings = []struct {
 	fn   func(*Server) error
 }{
 	{"logs", wireLogs},
+	{"lambda", wireFuncs},
 	{"sqs", wireQueues},
 	{"states", wireStates},
 	{"pipes", wirePipes},
