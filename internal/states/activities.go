@@ -40,7 +40,7 @@ func (s *Service) CreateActivity(ctx context.Context, c Caller, name string, tag
 	}
 	now := s.now()
 	d := &activityDoc{ARN: activityARN(c, name), Name: name, Created: now, Encryption: enc, Tags: tags}
-	err := s.st.StateResourcesWrite(ctx, &store.StateResourcesWriteParams{Puts: []*store.StateResource{{
+	err := s.writeResources(ctx, &store.StateResourcesWriteParams{Puts: []*store.StateResource{{
 		ARN: d.ARN, Account: c.Account, Kind: kindActivity, Key: name, Created: now.UnixMilli(), Doc: marshal(d),
 	}}})
 	if errors.Is(err, store.ErrAlreadyExists) {
@@ -88,7 +88,7 @@ func (s *Service) DeleteActivity(ctx context.Context, c Caller, arn string) erro
 	if a, ok := parseARN(arn); !ok || a.Type != "activity" {
 		return invalidARN(arn)
 	}
-	return s.st.StateResourcesWrite(ctx, &store.StateResourcesWriteParams{Deletes: []string{arn}})
+	return s.writeResources(ctx, &store.StateResourcesWriteParams{Deletes: []string{arn}})
 }
 
 // ListActivities lists the caller's activities by name.

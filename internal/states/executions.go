@@ -240,7 +240,7 @@ func (s *Service) commit(ctx context.Context, a *advance) error {
 	}
 	w := &store.ExecutionWriteParams{Execution: &row, PrevVersion: prev}
 	if len(a.out.Events) > 0 {
-		w.History = &store.HistoryChunk{ExecutionARN: row.ARN, FirstID: a.out.Events[0].ID, Events: marshal(a.out.Events)}
+		w.History = &store.HistoryChunk{ExecutionARN: row.ARN, FirstID: a.out.Events[0].ID, Events: encodeHistory(a.out.Events)}
 	}
 	if a.claimed != nil {
 		w.Claimed, w.ClaimOwner = a.claimed.ID, a.claimed.Owner
@@ -609,9 +609,9 @@ func (s *Service) history(ctx context.Context, arn string) ([]asl.HistoryEvent, 
 	}
 	var events []asl.HistoryEvent
 	for _, ch := range chunks {
-		var evs []asl.HistoryEvent
-		if err := json.Unmarshal(ch.Events, &evs); err != nil {
-			return nil, fmt.Errorf("decode history of %s: %w", arn, err)
+		evs, err := decodeHistory(ch.Events)
+		if err != nil {
+			return nil, fmt.Errorf("history of %s: %w", arn, err)
 		}
 		events = append(events, evs...)
 	}

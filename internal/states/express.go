@@ -236,7 +236,7 @@ func (r *expressRecorder) flush(batch []*expressRecord) {
 	for _, rec := range batch {
 		p.Executions = append(p.Executions, rec.row)
 		if len(rec.history) > 0 {
-			p.History = append(p.History, &store.HistoryChunk{ExecutionARN: rec.row.ARN, FirstID: rec.history[0].ID, Events: marshal(rec.history)})
+			p.History = append(p.History, &store.HistoryChunk{ExecutionARN: rec.row.ARN, FirstID: rec.history[0].ID, Events: encodeHistory(rec.history)})
 		}
 	}
 	if err := r.s.st.ExecutionsRecord(ctx, p); err != nil {

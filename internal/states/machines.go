@@ -202,7 +202,7 @@ func (s *Service) CreateStateMachine(ctx context.Context, c Caller, in *MachineI
 		res.VersionARN = v.ARN
 	}
 	puts[0] = &store.StateResource{ARN: arn, Account: c.Account, Kind: kindMachine, Key: in.Name, Created: now.UnixMilli(), Doc: marshal(m)}
-	err := s.st.StateResourcesWrite(ctx, &store.StateResourcesWriteParams{Puts: puts})
+	err := s.writeResources(ctx, &store.StateResourcesWriteParams{Puts: puts})
 	if errors.Is(err, store.ErrAlreadyExists) {
 		old, gerr := s.getMachine(ctx, arn)
 		if gerr == nil && old.Definition == m.Definition && old.RoleArn == m.RoleArn && old.Type == m.Type && !in.Publish {
@@ -355,7 +355,7 @@ func (s *Service) UpdateStateMachine(ctx context.Context, c Caller, in *MachineI
 		}
 		r.Doc = marshal(m)
 		puts = append([]*store.StateResource{r}, puts...)
-		err = s.st.StateResourcesWrite(ctx, &store.StateResourcesWriteParams{Puts: puts})
+		err = s.writeResources(ctx, &store.StateResourcesWriteParams{Puts: puts})
 		if errors.Is(err, store.ErrConflict) && attempt < 5 {
 			continue
 		}
@@ -386,7 +386,7 @@ func (s *Service) DeleteStateMachine(ctx context.Context, c Caller, arn string) 
 			dels = append(dels, r.ARN)
 		}
 	}
-	if err := s.st.StateResourcesWrite(ctx, &store.StateResourcesWriteParams{Deletes: dels}); err != nil {
+	if err := s.writeResources(ctx, &store.StateResourcesWriteParams{Deletes: dels}); err != nil {
 		return fmt.Errorf("delete state machine %s: %w", arn, err)
 	}
 	return nil
@@ -466,7 +466,7 @@ func (s *Service) PublishStateMachineVersion(ctx context.Context, c Caller, arn,
 		now := s.now()
 		v := versionResource(c, m, description, now)
 		r.Doc = marshal(m)
-		err = s.st.StateResourcesWrite(ctx, &store.StateResourcesWriteParams{Puts: []*store.StateResource{r, v}})
+		err = s.writeResources(ctx, &store.StateResourcesWriteParams{Puts: []*store.StateResource{r, v}})
 		if errors.Is(err, store.ErrConflict) && attempt < 5 {
 			continue
 		}
@@ -512,7 +512,7 @@ func (s *Service) DeleteStateMachineVersion(ctx context.Context, c Caller, arn s
 			}
 		}
 	}
-	return s.st.StateResourcesWrite(ctx, &store.StateResourcesWriteParams{Deletes: []string{arn}})
+	return s.writeResources(ctx, &store.StateResourcesWriteParams{Deletes: []string{arn}})
 }
 
 // paginate pages a fully loaded list with an index token.
@@ -561,8 +561,8 @@ func (s *Service) resolveTarget(ctx context.Context, c Caller, arn string, pick 
 	t := &target{machineARN: a.baseMachine()}
 	lookup := arn
 	if a.Qualifier != "" && !a.isVersion() {
-		al := &aliasDoc{}
-		if _, err := s.getResource(ctx, arn, al); err != nil {
+		al, err := s.cachedAlias(ctx, arn)
+		if err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return nil, machineNotFound(arn)
 			}
@@ -571,7 +571,7 @@ func (s *Service) resolveTarget(ctx context.Context, c Caller, arn string, pick 
 		t.aliasARN = arn
 		lookup = al.pick(pick())
 	}
-	m, err := s.getMachine(ctx, lookup)
+	m, err := s.cachedMachine(ctx, lookup)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, machineNotFound(arn)
 	}
@@ -580,8 +580,8 @@ func (s *Service) resolveTarget(ctx context.Context, c Caller, arn string, pick 
 	}
 	if lookup != t.machineARN {
 		t.versionARN = lookup
-		// A version runs its own definition but carries the machine's type and logging.
-		if base, err := s.getMachine(ctx, t.machineARN); err == nil {
+		// A version runs its own definition but carries the machine's type.
+		if base, err := s.cachedMachine(ctx, t.machineARN); err == nil {
 			m.Type = base.Type
 		}
 	}
@@ -681,7 +681,7 @@ func (s *Service) CreateStateMachineAlias(ctx context.Context, c Caller, name, d
 	}
 	now := s.now()
 	al := &aliasDoc{ARN: machine + ":" + name, Name: name, Description: description, Routing: routing, Created: now, Updated: now}
-	err = s.st.StateResourcesWrite(ctx, &store.StateResourcesWriteParams{Puts: []*store.StateResource{{
+	err = s.writeResources(ctx, &store.StateResourcesWriteParams{Puts: []*store.StateResource{{
 		ARN: al.ARN, Account: c.Account, Kind: kindAlias, Parent: machine, Key: name, Created: now.UnixMilli(), Doc: marshal(al),
 	}}})
 	if errors.Is(err, store.ErrAlreadyExists) {
@@ -764,7 +764,7 @@ func (s *Service) UpdateStateMachineAlias(ctx context.Context, c Caller, arn str
 	}
 	al.Updated = s.now()
 	r.Doc = marshal(al)
-	if err := s.st.StateResourcesWrite(ctx, &store.StateResourcesWriteParams{Puts: []*store.StateResource{r}}); err != nil {
+	if err := s.writeResources(ctx, &store.StateResourcesWriteParams{Puts: []*store.StateResource{r}}); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return time.Time{}, awserr.New("ConflictException", "The alias was changed by another request.")
 		}
@@ -778,7 +778,7 @@ func (s *Service) DeleteStateMachineAlias(ctx context.Context, c Caller, arn str
 	if _, _, err := s.loadAlias(ctx, c, arn); err != nil {
 		return err
 	}
-	return s.st.StateResourcesWrite(ctx, &store.StateResourcesWriteParams{Deletes: []string{arn}})
+	return s.writeResources(ctx, &store.StateResourcesWriteParams{Deletes: []string{arn}})
 }
 
 // ListStateMachineAliases lists a state machine's aliases.

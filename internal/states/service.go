@@ -130,6 +130,7 @@ type Service struct {
 	actSignal chan struct{} // closed and replaced when activity tasks are queued
 
 	express *expressRecorder
+	cache   resourceCache
 
 	stopOnce sync.Once
 	stop     chan struct{}

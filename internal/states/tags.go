@@ -109,7 +109,7 @@ func (s *Service) retag(ctx context.Context, c Caller, arn string, fn func([]Tag
 		}
 		doc["tags"] = marshal(tags)
 		r.Doc = marshal(doc)
-		err = s.st.StateResourcesWrite(ctx, &store.StateResourcesWriteParams{Puts: []*store.StateResource{r}})
+		err = s.writeResources(ctx, &store.StateResourcesWriteParams{Puts: []*store.StateResource{r}})
 		if errors.Is(err, store.ErrConflict) && attempt < 5 {
 			continue
 		}

@@ -29,12 +29,15 @@ CREATE TABLE sfn_executions (
 CREATE INDEX sfn_executions_list ON sfn_executions (machine, started DESC, arn DESC);
 CREATE INDEX sfn_executions_expires ON sfn_executions (expires) WHERE expires > 0;
 
+-- History chunks are appended in rowid order (their blobs land on new pages, not in the middle of
+-- a key-ordered B-tree); the small index finds an execution's chunks.
 CREATE TABLE sfn_history (
+    seq        INTEGER PRIMARY KEY,
     execution  TEXT    NOT NULL,
     first_id   INTEGER NOT NULL,
-    events     BLOB    NOT NULL,
-    PRIMARY KEY (execution, first_id)
-) WITHOUT ROWID;
+    events     BLOB    NOT NULL
+);
+CREATE UNIQUE INDEX sfn_history_execution ON sfn_history (execution, first_id);
 
 CREATE TABLE sfn_work (
     id         TEXT    NOT NULL PRIMARY KEY,

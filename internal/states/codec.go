@@ -1,0 +1,87 @@
+package states
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/ceap/ceap/internal/asl"
+	"github.com/ceap/ceap/internal/store"
+)
+
+// encodeHistory encodes a history chunk as a JSON array.
+func encodeHistory(events []asl.HistoryEvent) []byte { return marshal(events) }
+
+func decodeHistory(b []byte) ([]asl.HistoryEvent, error) {
+	var evs []asl.HistoryEvent
+	if err := json.Unmarshal(b, &evs); err != nil {
+		return nil, fmt.Errorf("decode history: %w", err)
+	}
+	return evs, nil
+}
+
+// resourceTTL is how long a node trusts a cached state machine, version or alias document. A
+// change made on this node is seen at once; one made on another node within this time.
+const resourceTTL = time.Second
+
+// resourceCache keeps recently read resource documents for StartExecution's hot path.
+type resourceCache struct {
+	m sync.Map // ARN -> cachedResource
+}
+
+type cachedResource struct {
+	doc any // *machineDoc or *aliasDoc, never changed once cached
+	at  time.Time
+}
+
+// cachedMachine reads a state machine or version through the cache; the result is a copy.
+func (s *Service) cachedMachine(ctx context.Context, arn string) (*machineDoc, error) {
+	v, err := s.cached(ctx, arn, func() any { return &machineDoc{} })
+	if err != nil {
+		return nil, err
+	}
+	m := *v.(*machineDoc)
+	return &m, nil
+}
+
+// cachedAlias reads an alias through the cache; the result must not be changed.
+func (s *Service) cachedAlias(ctx context.Context, arn string) (*aliasDoc, error) {
+	v, err := s.cached(ctx, arn, func() any { return &aliasDoc{} })
+	if err != nil {
+		return nil, err
+	}
+	return v.(*aliasDoc), nil
+}
+
+func (s *Service) cached(ctx context.Context, arn string, fresh func() any) (any, error) {
+	now := s.now()
+	if v, ok := s.cache.m.Load(arn); ok {
+		if c := v.(cachedResource); now.Sub(c.at) < resourceTTL && !now.Before(c.at) {
+			return c.doc, nil
+		}
+	}
+	r, err := s.st.StateResourceGet(ctx, &store.StateResourceGetParams{ARN: arn})
+	if err != nil {
+		return nil, err
+	}
+	doc := fresh()
+	if err := json.Unmarshal(r.Doc, doc); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", arn, err)
+	}
+	s.cache.m.Store(arn, cachedResource{doc: doc, at: now})
+	return doc, nil
+}
+
+// writeResources writes resources and forgets their cached documents.
+func (s *Service) writeResources(ctx context.Context, p *store.StateResourcesWriteParams) error {
+	err := s.st.StateResourcesWrite(ctx, p)
+	for _, r := range p.Puts {
+		s.cache.m.Delete(r.ARN)
+	}
+	for _, arn := range p.Deletes {
+		s.cache.m.Delete(arn)
+	}
+	return err
+}
