@@ -45,6 +45,8 @@ type Config struct {
 	// AllowPublic lets ceap listen on a non-loopback address without credentials. Never set it on
 	// a shared network.
 	AllowPublic bool `json:"allowPublic"`
+	// Pprof serves Go's profiler at /_ceap/debug/pprof/ (for benchmarking ceap itself).
+	Pprof bool `json:"pprof"`
 }
 
 // Duration is a time.Duration written as "90s", "1h" in files and flags.
@@ -155,6 +157,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.Var(&c.LifecycleInterval, "lifecycle-interval", "how often S3 lifecycle rules are applied")
 	fs.Var(&c.ExpressRetention, "express-retention", "how long Express executions stay visible")
 	fs.BoolVar(&c.AllowPublic, "allow-public", c.AllowPublic, "allow a non-loopback listener without credentials")
+	fs.BoolVar(&c.Pprof, "pprof", c.Pprof, "serve Go's profiler at /_ceap/debug/pprof/")
 }
 
 // Validate reports what is wrong with c.

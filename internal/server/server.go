@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -234,6 +235,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/_ceap/health":
 		s.serveHealth(w)
+		return
+	case s.cfg.Pprof && strings.HasPrefix(r.URL.Path, "/_ceap/debug/pprof/"):
+		servePprof(w, r)
 		return
 	case (r.URL.Path == "/metrics" && r.Method == http.MethodGet && r.Header.Get("Authorization") == "" && r.URL.RawQuery == "") || r.URL.Path == "/_ceap/metrics":
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
