@@ -1,6 +1,8 @@
 package asl
 
 import (
+	"fmt"
+
 	"github.com/ceap/ceap/internal/asl/fault"
 )
 
@@ -30,15 +32,15 @@ func (r *runner) parallel(t *Thread, st *state) {
 	c := &Container{Input: eff, Slots: make([]Slot, len(st.branches)), TolCount: -1, TolPercent: -1}
 	t.Container, t.Phase = c, phaseChildren
 	for i, b := range st.branches {
-		r.launch(t, i, b.startAt, eff)
+		r.push(r.launch(t, i, b.startAt, eff, t.LastEvent).ID)
 	}
 }
 
-// launch starts child thread i of container thread t.
-func (r *runner) launch(t *Thread, i int, startAt string, input any) {
+// launch creates child thread i of container thread t; its first event follows event after.
+func (r *runner) launch(t *Thread, i int, startAt string, input any, after int64) *Thread {
 	id := r.s.NextThread
 	r.s.NextThread++
-	child := &Thread{ID: id, Parent: t.ID, Index: i, State: startAt, Phase: phaseEnter, Status: StatusRunning, Input: input, LastEvent: t.LastEvent}
+	child := &Thread{ID: id, Parent: t.ID, Index: i, State: startAt, Phase: phaseEnter, Status: StatusRunning, Input: input, LastEvent: after}
 	// The child workflows of a distributed Map cannot read the variables of outer scopes.
 	child.Isolated = r.p.states[t.State].distributed
 	r.s.Threads[id] = child
@@ -48,7 +50,7 @@ func (r *runner) launch(t *Thread, i int, startAt string, input any) {
 	if i >= c.Launched {
 		c.Launched = i + 1
 	}
-	r.push(id)
+	return child
 }
 
 // mapStart selects a Map state's items, or asks the driver to read them.
@@ -160,28 +162,52 @@ func (r *runner) startIterations(t *Thread, st *state, in any, items []any) {
 }
 
 // launchMore starts iterations while MaxConcurrency allows, and completes the Map state when
-// every iteration has ended.
+// every iteration has ended. Each iteration runs depth-first as soon as it starts, so the
+// iterations of pure states appear one after another in the history, as in Step Functions.
 func (r *runner) launchMore(t *Thread, st *state) {
+	if r.launching[t.ID] {
+		return // an iteration that ended inside the loop below; the loop continues
+	}
+	if r.launching == nil {
+		r.launching = map[int]bool{}
+	}
+	r.launching[t.ID] = true
 	c := t.Container
-	for c.Launched < len(c.Items) && (c.MaxConc == 0 || c.Running < c.MaxConc) {
+	for t.Status == StatusRunning && t.Container == c && c.Launched < len(c.Items) && (c.MaxConc == 0 || c.Running < c.MaxConc) {
 		i := c.Launched
 		input := c.Items[i]
 		if st.itemSelector != nil && !c.Batched {
-			item := &mapItem{index: i, value: c.Items[i]}
-			extra := map[string]any(nil)
-			v, err := st.itemSelector.eval(r.env(t, st, c.Input, item, extra))
+			v, err := st.itemSelector.eval(r.env(t, st, c.Input, &mapItem{index: i, value: c.Items[i]}, nil))
 			if err != nil {
+				delete(r.launching, t.ID)
 				r.containerFailed(t, st, evalErr(err))
 				return
 			}
 			input = v
 		}
-		r.emit(t, HistoryEvent{Type: EventMapIterStarted, MapIterationStartedEventDetails: &MapIterationEventDetails{Name: st.name, Index: i}})
-		r.launch(t, i, st.processor.startAt, input)
+		// MapIterationStarted follows the map's latest event without becoming it.
+		id := r.emitAfter(t.LastEvent, HistoryEvent{Type: EventMapIterStarted, MapIterationStartedEventDetails: &MapIterationEventDetails{Name: st.name, Index: i}})
+		child := r.launch(t, i, st.processor.startAt, input, id)
+		r.runThread(child)
 	}
-	if c.Running == 0 && c.Launched == len(c.Items) {
+	delete(r.launching, t.ID)
+	if t.Status == StatusRunning && t.Container == c && c.Running == 0 && c.Launched == len(c.Items) {
 		r.containerSucceeded(t, st)
 	}
+}
+
+// runThread runs a thread's pure steps now, depth-first.
+func (r *runner) runThread(t *Thread) {
+	saved := r.current
+	r.current = t.ID
+	for t.Status == StatusRunning && t.Phase == phaseEnter && r.s.Status == StatusRunning {
+		if r.s.LastEventID >= maxHistoryEvents {
+			r.endExecution(StatusFailed, fault.Runtime, fmt.Sprintf("The execution reached the maximum number of history events (%d).", maxHistoryEvents))
+			break
+		}
+		r.enter(t)
+	}
+	r.current = saved
 }
 
 // childDone is called when a branch or iteration thread ends.
@@ -194,16 +220,16 @@ func (r *runner) childDone(child *Thread) {
 	c := t.Container
 	slot := &c.Slots[child.Index]
 	c.Running--
-	if child.LastEvent > t.LastEvent {
-		t.LastEvent = child.LastEvent
-	}
+	// The container's next event follows the last event of the child that ended.
+	t.LastEvent = child.LastEvent
 	if child.Status == StatusSucceeded {
 		slot.Status, slot.Output = StatusSucceeded, child.Output
 		delete(r.s.Threads, child.ID)
 		slot.Thread = 0
 		c.Done++
 		if st.typ == typeMap {
-			r.iterationEvent(t, st, child, EventMapIterSucceeded)
+			c.LastIteration = r.emitAfter(child.LastEvent, HistoryEvent{Type: EventMapIterSucceeded,
+				MapIterationSucceededEventDetails: &MapIterationEventDetails{Name: st.name, Index: child.Index}})
 			r.launchMore(t, st)
 		} else if c.Done == len(c.Slots) {
 			r.containerSucceeded(t, st)
@@ -216,7 +242,8 @@ func (r *runner) childDone(child *Thread) {
 		r.containerFailed(t, st, e)
 		return
 	}
-	r.iterationEvent(t, st, child, EventMapIterFailed)
+	r.emitAfter(child.LastEvent, HistoryEvent{Type: EventMapIterFailed,
+		MapIterationFailedEventDetails: &MapIterationEventDetails{Name: st.name, Index: child.Index}})
 	c.Failures++
 	slot.Output = errorOutput(e)
 	tolerant := c.TolCount >= 0 || c.TolPercent >= 0
@@ -233,22 +260,12 @@ func (r *runner) childDone(child *Thread) {
 	r.launchMore(t, st)
 }
 
-func (r *runner) iterationEvent(t *Thread, st *state, child *Thread, typ string) {
-	d := &MapIterationEventDetails{Name: st.name, Index: child.Index}
-	e := HistoryEvent{Type: typ}
-	if typ == EventMapIterSucceeded {
-		e.MapIterationSucceededEventDetails = d
-	} else {
-		e.MapIterationFailedEventDetails = d
-	}
-	t.LastEvent = child.LastEvent
-	r.emit(t, e)
-}
-
-// containerFailed fails a Map or Parallel state: running children are aborted, the failure is
-// recorded and the state's Retry and Catch apply.
+// containerFailed fails a Map or Parallel state: running children are aborted and the
+// state's Retry and Catch apply. MapStateFailed / ParallelStateFailed is recorded only when
+// no retrier will run the state again, as Step Functions does.
 func (r *runner) containerFailed(t *Thread, st *state, e *fault.Error) {
 	c := t.Container
+	last := t.LastEvent
 	for i := range c.Slots {
 		slot := &c.Slots[i]
 		if slot.Status != StatusRunning {
@@ -257,15 +274,18 @@ func (r *runner) containerFailed(t *Thread, st *state, e *fault.Error) {
 		r.abort(r.s.Threads[slot.Thread])
 		slot.Status = StatusAborted
 		if st.typ == typeMap {
-			r.emit(t, HistoryEvent{Type: EventMapIterAborted, MapIterationAbortedEventDetails: &MapIterationEventDetails{Name: st.name, Index: i}})
+			r.emitAfter(last, HistoryEvent{Type: EventMapIterAborted, MapIterationAbortedEventDetails: &MapIterationEventDetails{Name: st.name, Index: i}})
 		}
 	}
 	c.Running = 0
-	typ := EventParallelFailed
-	if st.typ == typeMap {
-		typ = EventMapStateFailed
+	t.LastEvent = last
+	if !r.willRetry(t, st, e) {
+		typ := EventParallelFailed
+		if st.typ == typeMap {
+			typ = EventMapStateFailed
+		}
+		r.emit(t, HistoryEvent{Type: typ})
 	}
-	r.emit(t, HistoryEvent{Type: typ})
 	r.fail(t, st, e)
 }
 
@@ -279,8 +299,13 @@ func (r *runner) containerSucceeded(t *Thread, st *state) {
 	typ := EventParallelSucceeded
 	if st.typ == typeMap {
 		typ = EventMapStateSucceeded
+		if c.LastIteration > 0 {
+			t.LastEvent = c.LastIteration
+		}
 	}
-	r.emit(t, HistoryEvent{Type: typ})
+	// MapStateSucceeded / ParallelStateSucceeded does not become the state's latest event:
+	// the exit follows the same event it does.
+	r.emitAfter(t.LastEvent, HistoryEvent{Type: typ})
 	if w := st.resultWriter; w != nil {
 		r.writeResults(t, st, w, results)
 		return

@@ -34,6 +34,7 @@ func (p *Program) Start(input any, ctx Context, now time.Time) (*Snapshot, Outco
 	r.emit(root, HistoryEvent{Type: EventExecutionStarted, ExecutionStartedEventDetails: &ExecutionStartedEventDetails{
 		Input: in, InputDetails: &DataDetails{}, RoleArn: ctx.RoleArn,
 	}})
+	root.LastEvent = 0 // the first state's entry follows no event, as in Step Functions
 	if len(in) > maxPayloadBytes {
 		root.Status = StatusFailed
 		r.endExecution(StatusFailed, fault.DataLimitExceeded, "The execution input exceeds the maximum number of bytes service limit.")

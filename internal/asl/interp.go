@@ -35,6 +35,8 @@ type runner struct {
 	commands []Command
 	queue    []int
 	current  int
+	// launching marks the Map states whose launchMore loop is running.
+	launching map[int]bool
 }
 
 func newRunner(p *Program, s *Snapshot, now time.Time) *runner {
@@ -93,6 +95,17 @@ func (r *runner) drain() {
 		r.current = 0
 	}
 	r.queue = r.queue[:0]
+}
+
+// emitAfter appends an event that follows event prev without becoming its thread's latest
+// event (MapIterationStarted, MapIterationSucceeded, MapStateSucceeded, ...).
+func (r *runner) emitAfter(prev int64, e HistoryEvent) int64 {
+	r.s.LastEventID++
+	e.ID = r.s.LastEventID
+	e.PreviousEventID = prev
+	e.Timestamp = r.now
+	r.events = append(r.events, e)
+	return e.ID
 }
 
 // emit appends a history event of thread t.

@@ -280,16 +280,10 @@ func (r *runner) fail(t *Thread, st *state, e *fault.Error) {
 			Error: e.Name, Cause: e.Cause, State: st.name,
 		}})
 	}
-	for i := range st.retry {
+	if i, ok := r.retrier(t, st, e); ok {
 		rt := &st.retry[i]
-		if !errorMatches(rt.errorEquals, e.Name) {
-			continue
-		}
 		if len(t.Attempts) != len(st.retry) {
 			t.Attempts = make([]int, len(st.retry))
-		}
-		if t.Attempts[i] >= rt.maxAttempts {
-			break
 		}
 		d := rt.delay(t.Attempts[i], r.rand())
 		t.Attempts[i]++
@@ -307,6 +301,29 @@ func (r *runner) fail(t *Thread, st *state, e *fault.Error) {
 		}
 	}
 	r.threadFailed(t, e)
+}
+
+// retrier returns the retrier that will run the state again for error e: the first one whose
+// ErrorEquals matches, if it has attempts left.
+func (r *runner) retrier(t *Thread, st *state, e *fault.Error) (int, bool) {
+	for i := range st.retry {
+		rt := &st.retry[i]
+		if !errorMatches(rt.errorEquals, e.Name) {
+			continue
+		}
+		used := 0
+		if len(t.Attempts) == len(st.retry) {
+			used = t.Attempts[i]
+		}
+		return i, used < rt.maxAttempts
+	}
+	return 0, false
+}
+
+// willRetry reports whether error e of state st will be retried.
+func (r *runner) willRetry(t *Thread, st *state, e *fault.Error) bool {
+	_, ok := r.retrier(t, st, r.runtimeError(t, st, e))
+	return ok
 }
 
 // caught moves a thread to a catcher's Next with the error output.

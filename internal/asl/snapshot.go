@@ -98,17 +98,19 @@ type Thread struct {
 
 // Container is the bookkeeping of a running Parallel or Map state.
 type Container struct {
-	Input      any     `json:"input"` // effective input the items and ItemSelector read
-	Items      []any   `json:"items,omitempty"`
-	Slots      []Slot  `json:"slots"`
-	Launched   int     `json:"launched"`
-	Running    int     `json:"running"`
-	Done       int     `json:"done"`
-	Failures   int     `json:"failures"`
-	MaxConc    int     `json:"maxConcurrency,omitempty"`
-	Batched    bool    `json:"batched,omitempty"` // Items are ItemBatcher batches, already selected
-	TolCount   int     `json:"toleratedCount"`    // -1 when not configured
-	TolPercent float64 `json:"toleratedPercent"`  // -1 when not configured
+	Input    any    `json:"input"` // effective input the items and ItemSelector read
+	Items    []any  `json:"items,omitempty"`
+	Slots    []Slot `json:"slots"`
+	Launched int    `json:"launched"`
+	Running  int    `json:"running"`
+	Done     int    `json:"done"`
+	Failures int    `json:"failures"`
+	// LastIteration is the id of the latest MapIterationSucceeded event.
+	LastIteration int64   `json:"lastIteration,omitempty"`
+	MaxConc       int     `json:"maxConcurrency,omitempty"`
+	Batched       bool    `json:"batched,omitempty"` // Items are ItemBatcher batches, already selected
+	TolCount      int     `json:"toleratedCount"`    // -1 when not configured
+	TolPercent    float64 `json:"toleratedPercent"`  // -1 when not configured
 }
 
 // Slot is one branch or iteration of a container.
