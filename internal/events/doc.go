@@ -1,0 +1,10 @@
+// Package events is Amazon EventBridge on the default event bus: rules with event patterns,
+// their targets (SNS topics, SQS queues, Lambda functions, Step Functions state machines) with
+// Input, InputPath and InputTransformer, PutEvents, and Emit, the Go API through which ceap's
+// own services publish AWS service events (Step Functions' "Step Functions Execution Status
+// Change"). Matched events are delivered to targets in the background with retries.
+//
+// Targets are reached through the TopicPublisher, QueueSender, FunctionInvoker and
+// ExecutionStarter interfaces declared here; this package never imports the services behind
+// them, net/http, or the api and protocol packages.
+package events
