@@ -31,9 +31,9 @@ func (p *Program) ValidateType(machineType string) []Diagnostic {
 		case st.typ == typeTask && st.resourceKind == resourceActivity:
 			d.errorf(CodeSchema, st.loc+"/Resource", "Express state machine does not support Activity ARN")
 		case st.typ == typeTask && strings.Contains(st.integrationAction, ".sync"):
-			d.errorf(CodeSchema, st.loc+"/Resource", "Express state machine does not support '.sync' service integration")
+			d.errorf(CodeSchema, st.loc+"/Resource", "Express state machine does not support '.sync' service integration ")
 		case st.typ == typeTask && st.waitForTaskToken:
-			d.errorf(CodeSchema, st.loc+"/Resource", "Express state machine does not support '.waitForTaskToken' service integration")
+			d.errorf(CodeSchema, st.loc+"/Resource", "Express state machine does not support '.waitForTaskToken' service integration ")
 		case st.typ == typeMap && st.distributed:
 			d.errorf(CodeSchema, st.loc+"/ItemProcessor/ProcessorConfig/Mode", "The field 'Mode' with value 'DISTRIBUTED' is not supported inside 'EXPRESS' state machines")
 		}

@@ -17,7 +17,7 @@ func TestValidateTypeExpress(t *testing.T) {
 	}
 	err := error(&DefinitionError{Diagnostics: d})
 	var de *DefinitionError
-	if !errors.As(err, &de) || de.Error() != "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machine does not support '.sync' service integration at /States/HeavyETLTask/Resource'" {
+	if !errors.As(err, &de) || de.Error() != "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machine does not support '.sync' service integration  at /States/HeavyETLTask/Resource'" {
 		t.Fatalf("message %v", err)
 	}
 	ok := mustCompile(t, `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}`)

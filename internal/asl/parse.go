@@ -53,22 +53,24 @@ func (o obj) has(key string) bool {
 func compile(definition string) (*Program, *diags) {
 	d := &diags{}
 	if strings.TrimSpace(definition) == "" {
-		d.errorf(CodeMissingDescription, "", "Received a null or empty workflow input.")
+		d.errorf(CodeSchema, "", "Definition must be a valid JSON object")
 		return nil, d
 	}
 	dec := json.NewDecoder(strings.NewReader(definition))
 	var raw any
 	if err := dec.Decode(&raw); err != nil {
-		d.errorf(CodeInvalidJSON, "", "%s", jsonErrorMessage(err))
+		msg, loc := jsonErrorMessage(definition, err)
+		d.errorf(CodeInvalidJSON, loc, "%s", msg)
 		return nil, d
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		d.errorf(CodeInvalidJSON, "", "Unexpected content after the end of the JSON document")
+		loc := sourceLocation(definition, dec.InputOffset())
+		d.errorf(CodeInvalidJSON, loc, "Unexpected content after the end of the JSON document\n at %s", loc)
 		return nil, d
 	}
 	top, ok := raw.(map[string]any)
 	if !ok {
-		d.errorf(CodeSchema, "", "The definition must be a JSON object")
+		d.errorf(CodeSchema, "", "Definition must be a valid JSON object")
 		return nil, d
 	}
 	c := &compiler{d: d, states: map[string]*state{}}
@@ -95,13 +97,45 @@ func compile(definition string) (*Program, *diags) {
 	return p, d
 }
 
-// jsonErrorMessage turns a decoding error into the text INVALID_JSON_DESCRIPTION carries.
-func jsonErrorMessage(err error) string {
+// jsonErrorMessage turns a decoding error into the message and location of
+// INVALID_JSON_DESCRIPTION; the location names the line and column as Step Functions does:
+// [Source: (String)"..."; line: 1, column: 4].
+func jsonErrorMessage(definition string, err error) (string, string) {
+	offset := int64(len(definition))
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return fmt.Sprintf("%s at offset %d", se.Error(), se.Offset)
+		offset = se.Offset
 	}
-	return err.Error()
+	loc := sourceLocation(definition, offset)
+	return err.Error() + "\n at " + loc, loc
+}
+
+// sourceLocation renders a byte offset of the definition as Step Functions' parser does.
+func sourceLocation(definition string, offset int64) string {
+	if offset > int64(len(definition)) {
+		offset = int64(len(definition))
+	}
+	line, col := 1, 1
+	for _, c := range definition[:offset] {
+		if c == '\n' {
+			line, col = line+1, 1
+			continue
+		}
+		col++
+	}
+	src := definition
+	if len(src) > 500 {
+		src = src[:500] + "[truncated]"
+	}
+	return fmt.Sprintf("[Source: (String)%q; line: %d, column: %d]", src, line, col)
+}
+
+// pointer returns loc, or "/" for the definition itself.
+func pointer(loc string) string {
+	if loc == "" {
+		return "/"
+	}
+	return loc
 }
 
 // fieldSet builds a set of field names.
@@ -140,7 +174,7 @@ func (c *compiler) requireFields(o obj, names ...string) bool {
 		}
 	}
 	if len(missing) > 0 {
-		c.d.errorf(CodeSchema, o.loc, "These fields are required: [%s]", strings.Join(missing, ", "))
+		c.d.errorf(CodeSchema, pointer(o.loc), "These fields are required: [%s]", strings.Join(missing, ", "))
 		return false
 	}
 	return true
@@ -188,7 +222,7 @@ func (c *compiler) machine(o obj, lang string, depth int) *machine {
 		c.d.errorf(CodeTooDeeplyNested, o.loc, "The states are nested more than %d levels deep", maxNestingDepth)
 		return nil
 	}
-	if !c.requireFields(o, "StartAt", "States") {
+	if !c.requireFields(o, "States", "StartAt") {
 		return nil
 	}
 	m := &machine{}
@@ -255,7 +289,7 @@ func (c *compiler) checkGraph(m *machine, o, so obj, states []*state) {
 		}
 	}
 	if len(states) > 0 && !terminal && !missing {
-		c.d.errorf(CodeMissingEndState, o.loc, "Workflow has no terminal state")
+		c.d.errorf(CodeMissingEndState, pointer(o.loc), "Workflow has no terminal state")
 	}
 	seen := map[string]bool{}
 	queue := []string{m.startAt}
@@ -368,7 +402,7 @@ func (c *compiler) state(name string, o obj, inherited string, depth int) *state
 		case ql != langJSONPath && ql != langJSONata:
 			c.d.errorf(CodeSchema, o.at("QueryLanguage"), "The field 'QueryLanguage' should have one of these values: [JSONPath, JSONata]")
 		case ql == langJSONPath && inherited == langJSONata:
-			c.d.errorf(CodeSchema, o.at("QueryLanguage"), "The QueryLanguage of a state cannot be JSONPath when the state machine's QueryLanguage is JSONata")
+			c.d.errorf(CodeSchema, o.loc, "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine")
 		default:
 			st.lang = ql
 		}
