@@ -37,6 +37,7 @@ type Store interface {
 	EventStore
 	LogStore
 	FuncStore
+	JobStore
 }
 
 // Millis converts t to Unix milliseconds (0 for the zero time).
