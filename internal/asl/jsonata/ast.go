@@ -54,23 +54,24 @@ func protectStrings(src string) string {
 }
 
 // checkTopLevel enforces the States Language rule that an expression must not reference "$",
-// "$$" or an unqualified field name at its top level (they may appear nested, for example in a
-// filter or a function body).
+// "$$" or an unqualified field name at its top level, the way Step Functions applies it when a
+// definition is created: only the first step of a path reads the top-level context (later steps,
+// predicates, sort terms and groupings read the value before them), while function arguments,
+// operands, object keys and values, and lambda bodies (which keep the context of the expression
+// that defines them) read it too. Wildcards and descendants are not refused.
 func checkTopLevel(n jparse.Node) error {
 	switch x := n.(type) {
 	case nil:
 		return nil
 	case *jparse.NameNode:
-		return fmt.Errorf("the unqualified field name %q at the top level: %w (use $states.input.%s)", x.Value, ErrUnsupported, x.Value)
+		return fmt.Errorf("Reference to '%s' at the top level is not supported: %w", x.Value, ErrUnsupported)
 	case *jparse.VariableNode:
 		switch x.Name {
 		case "":
-			return fmt.Errorf("\"$\" at the top level: %w (use $states.input)", ErrUnsupported)
+			return fmt.Errorf("Reference to '$' at the top level is not supported: %w", ErrUnsupported)
 		case "$":
-			return fmt.Errorf("\"$$\" at the top level: %w (use $states.input)", ErrUnsupported)
+			return fmt.Errorf("Reference to '$$' is not supported: %w", ErrUnsupported)
 		}
-	case *jparse.WildcardNode, *jparse.DescendentNode:
-		return fmt.Errorf("a wildcard at the top level: %w", ErrUnsupported)
 	case *jparse.PathNode:
 		if len(x.Steps) > 0 {
 			return checkTopLevel(x.Steps[0])
@@ -82,11 +83,15 @@ func checkTopLevel(n jparse.Node) error {
 	case *jparse.GroupNode:
 		return checkTopLevel(x.Expr)
 	case *jparse.FunctionCallNode:
-		return checkAll(x.Args...)
+		return checkAll(append([]jparse.Node{x.Func}, x.Args...)...)
 	case *jparse.PartialNode:
-		return checkAll(x.Args...)
+		return checkAll(append([]jparse.Node{x.Func}, x.Args...)...)
+	case *jparse.LambdaNode:
+		return checkTopLevel(x.Body)
+	case *jparse.TypedLambdaNode:
+		return checkTopLevel(x.Body)
 	case *jparse.FunctionApplicationNode:
-		return checkTopLevel(x.LHS)
+		return checkAll(x.LHS, x.RHS)
 	case *jparse.NegationNode:
 		return checkTopLevel(x.RHS)
 	case *jparse.RangeNode:
@@ -431,4 +436,40 @@ func placeholdFunctionApplications(src string, root jparse.Node) string {
 	}
 	b.WriteString(src[last:])
 	return b.String()
+}
+
+// statesFields returns the fields of $states the expression reads ($states.result ->
+// "result"), in the order they appear.
+func statesFields(root jparse.Node) []string {
+	var out []string
+	var visit func(v reflect.Value)
+	visit = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Interface, reflect.Pointer:
+			if v.IsNil() {
+				return
+			}
+			if p, ok := v.Interface().(*jparse.PathNode); ok && len(p.Steps) >= 2 {
+				first, isVar := p.Steps[0].(*jparse.VariableNode)
+				second, isName := p.Steps[1].(*jparse.NameNode)
+				if isVar && isName && first.Name == "states" && !slices.Contains(out, second.Value) {
+					out = append(out, second.Value)
+				}
+			}
+			visit(v.Elem())
+		case reflect.Struct:
+			t := v.Type()
+			for i := range v.NumField() {
+				if t.Field(i).IsExported() {
+					visit(v.Field(i))
+				}
+			}
+		case reflect.Slice, reflect.Array:
+			for i := range v.Len() {
+				visit(v.Index(i))
+			}
+		}
+	}
+	visit(reflect.ValueOf(root))
+	return out
 }

@@ -60,7 +60,7 @@ func builtinExtension(name string) (jsonatago.Extension, bool) {
 	case "replace":
 		return ext(jlib.Replace, undefinedArg, replaceContext)
 	case "formatNumber":
-		return ext(jlib.FormatNumber, undefinedArg, formatNumberContext)
+		return ext(formatNumber, undefinedArg, formatNumberContext)
 	case "formatBase":
 		return ext(jlib.FormatBase, undefinedArg, noArgs)
 	case "base64encode":
@@ -358,6 +358,16 @@ func sequence(out []any) (any, error) {
 		return out[0], nil
 	}
 	return out, nil
+}
+
+// formatNumber refuses a picture without any digit sign, as JSONata does (the library would
+// print the picture around the number).
+func formatNumber(value float64, picture string, options jtypes.OptionalValue) (string, error) {
+	main, _, _ := strings.Cut(picture, ";")
+	if !strings.ContainsAny(main, "0123456789#") {
+		return "", errors.New("the picture string must contain at least one digit sign")
+	}
+	return jlib.FormatNumber(value, picture, options)
 }
 
 func throw(msg string) (any, error) {

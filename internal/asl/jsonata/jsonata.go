@@ -5,8 +5,9 @@
 // It is a layer over github.com/xiatechs/jsonata-go that makes the library behave as Step
 // Functions does: the functions AWS adds ($partition, $range, $hash, $random with a seed, $uuid,
 // $parse) and the JSONata 2.0 functions the library lacks ($assert, $formatInteger,
-// $parseInteger) are provided; $eval and the library's own non-standard functions are not;
-// "$", "$$" and unqualified field names are rejected at the top level of an expression; and every
+// $parseInteger) are provided; $eval and the library's own non-standard functions are not
+// callable; "$", "$$" and unqualified field names are rejected at the top level of an expression,
+// as Step Functions rejects them when a definition is created; and every
 // value that comes out is converted to the encoding/json model (float64 numbers, []any,
 // map[string]any). Every runtime failure is a *fault.Error named States.QueryEvaluationError.
 // Objects keep no member order, so $keys, $each and $spread list members in key order. Known
@@ -96,6 +97,7 @@ type Expr struct {
 	funcs      []string        // functions the expression names, bound to private instances
 	hidden     []string        // library functions the expression names that JSONata lacks
 	usesStates bool
+	states     []string   // the fields of $states it reads
 	fast       *fieldPath // set when the expression is $variable.name.name...
 	callables  sync.Pool  // of map[string]any: one private instance of each of funcs
 }
@@ -162,6 +164,11 @@ func (fp *fieldPath) eval(env Env) (v any, found, ok bool) {
 // String returns the expression's source.
 func (e *Expr) String() string { return e.src }
 
+// StatesFields returns the fields of $states the expression reads ("input", "result",
+// "errorOutput", "context"), so that a validator can refuse $states.result or
+// $states.errorOutput where Step Functions does not provide them.
+func (e *Expr) StatesFields() []string { return e.states }
+
 // Variables returns the names of the workflow variables the expression reads ($name), without
 // $states and function names.
 func (e *Expr) Variables() []string { return e.vars }
@@ -205,11 +212,10 @@ func Compile(src string) (expr *Expr, err error) {
 		switch {
 		case name == "states":
 			e.usesStates = true
-		case name == "eval":
-			return nil, fmt.Errorf("JSONata expression '%s': $eval is %w (use $parse)", src, ErrUnsupported)
 		case isProvidedFunction(name) || isLibraryBuiltin(name):
 			e.funcs = append(e.funcs, name)
-		case isHiddenLibraryFunction(name):
+		case name == "eval" || isHiddenLibraryFunction(name):
+			// Step Functions accepts $eval in a definition and fails when it is called (T1006).
 			e.hidden = append(e.hidden, name)
 		case name == "" || name == "$":
 		default:
@@ -221,6 +227,7 @@ func Compile(src string) (expr *Expr, err error) {
 		return nil, err
 	}
 	e.callables.Put(set)
+	e.states = statesFields(root)
 	if len(e.funcs) == 0 && len(e.hidden) == 0 {
 		e.fast = simpleFieldPath(root)
 	}

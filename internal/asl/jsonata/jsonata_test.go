@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -241,6 +242,9 @@ func TestEvalErrors(t *testing.T) {
 		{"$uppercase", false},
 		{"$objmerge({}, {})", false},
 		{"$sjoin(['a'], ',')", false},
+		{"$eval('1 + 1')", false},
+		{"$count($eval('[1]'))", false},
+		{"$formatNumber(1, 'x')", false},
 	}
 	for _, tc := range tests {
 		e, err := Compile(tc.expr)
@@ -279,23 +283,27 @@ func TestFaultCause(t *testing.T) {
 func TestCompileErrors(t *testing.T) {
 	t.Parallel()
 	for expr, unsupported := range map[string]bool{
-		"":                        false,
-		"   ":                     false,
-		"$states.input.(":         false,
-		"[1, 2":                   false,
-		"'unterminated":           false,
-		"$eval('1 + 1')":          true,
-		"$count($eval('[1]'))":    true,
-		"$":                       true,
-		"$.title":                 true,
-		"$$.title":                true,
-		"title":                   true,
-		"items[0]":                true,
-		"*":                       true,
-		"$count(items)":           true,
-		"{'a': title}":            true,
-		"1 + price":               true,
-		"$states.input.x ? a : 1": true,
+		"":                            false,
+		"   ":                         false,
+		"$states.input.(":             false,
+		"[1, 2":                       false,
+		"'unterminated":               false,
+		"$":                           true,
+		"$.title":                     true,
+		"$$.title":                    true,
+		"$$":                          true,
+		"title":                       true,
+		"items[0]":                    true,
+		"items^(price)":               true,
+		"$count(items)":               true,
+		"{'a': title}":                true,
+		"{a: 1}":                      true,
+		"1 + price":                   true,
+		"$states.input.x ? a : 1":     true,
+		"$states.input ~> $map(name)": true,
+		"$map($states.input.a, function($x){ b })":         true,
+		"$map($states.input.nums, function($v){ $v + $ })": true,
+		"( $x := price; $x )":                              true,
 	} {
 		_, err := Compile(expr)
 		if err == nil {
@@ -307,11 +315,41 @@ func TestCompileErrors(t *testing.T) {
 			t.Errorf("Compile(%q) error = %v, want unsupported=%v", expr, err, unsupported)
 		}
 	}
-	// Nested "$" and field names are fine.
-	for _, expr := range []string{"$states.input.items[price > 10]", "$map($states.input.nums, function($v){ $v + $ })", "$states.input.items.(price * 2)"} {
+	_, err := Compile("$count(phone)")
+	if want := "Reference to 'phone' at the top level is not supported"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Compile error = %v, want it to say %q", err, want)
+	}
+	// Names after the first step of a path, in predicates, sort terms and groupings read the
+	// value before them; wildcards and descendants are not refused.
+	for _, expr := range []string{
+		"$states.input.items[price > 10]", "$states.input.items.(price * 2)", "$states.input.items^(>price)",
+		"$states.input.items{name: price}", "$map($states.input.nums, function($v){ $v.x })", "*", "**",
+		"$states.input.items ~> $map(function($i){ $i.price })", "$eval('1')",
+	} {
 		if _, err := Compile(expr); err != nil {
 			t.Errorf("Compile(%q): %v", expr, err)
 		}
+	}
+}
+
+func TestStatesFieldsAndVariables(t *testing.T) {
+	t.Parallel()
+	e, err := Compile("{'r': $states.result.Payload, 'e': $states.errorOutput.Cause, 'i': $states.input.x, 'again': $states.result, 'v': $customerName, 'n': $count($limits)}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := strings.Join(e.StatesFields(), ",")
+	for _, f := range []string{"result", "errorOutput", "input"} {
+		if !strings.Contains(fields, f) {
+			t.Errorf("StatesFields() = %v, missing %s", e.StatesFields(), f)
+		}
+	}
+	if len(e.StatesFields()) != 3 {
+		t.Errorf("StatesFields() = %v, want 3 distinct fields", e.StatesFields())
+	}
+	vars := strings.Join(slices.Sorted(slices.Values(e.Variables())), ",")
+	if vars != "customerName,limits" {
+		t.Errorf("Variables() = %v, want customerName and limits", e.Variables())
 	}
 }
 
