@@ -2,6 +2,7 @@ package jsonata
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"math"
 	"reflect"
@@ -125,7 +126,7 @@ func builtinExtension(name string) (jsonatago.Extension, bool) {
 	case "reduce":
 		return ext(jlib.Reduce, undefinedArg, nil)
 	case "single":
-		return ext(jlib.Single, undefinedArg, nil)
+		return ext(single, undefinedArg, nil)
 	// Object functions.
 	case "each":
 		return ext(eachSorted, undefinedArg, noArgs)
@@ -358,6 +359,26 @@ func sequence(out []any) (any, error) {
 		return out[0], nil
 	}
 	return out, nil
+}
+
+// single is $single(array[, function]): the one value of the array, or the one value that
+// satisfies the function (the library requires the function).
+func single(v reflect.Value, fn jtypes.OptionalCallable) (any, error) {
+	if fn.IsSet() {
+		return jlib.Single(v, fn.Callable)
+	}
+	n, err := normalize(valueInterface(v))
+	if err != nil {
+		return nil, err
+	}
+	a, isArray := n.([]any)
+	if !isArray {
+		return n, nil
+	}
+	if len(a) != 1 {
+		return nil, fmt.Errorf("the array has %d values, $single expects exactly one", len(a))
+	}
+	return a[0], nil
 }
 
 // formatNumber refuses a picture without any digit sign, as JSONata does (the library would

@@ -73,6 +73,8 @@ func TestEval(t *testing.T) {
 		{"$split('a,b', ',')", `["a","b"]`},
 		{"$match('ab', /b/).index", `1`},
 		{"$keys({'a':1})", `"a"`},
+		{"$single([7])", `7`},
+		{"$single([1, 2, 3], function($v){ $v > 2 })", `3`},
 		{"$keys({'b':1, 'a':2, 'c':3})", `["a","b","c"]`},
 		{"$keys([{'b':1}, {'a':2, 'b':3}])", `["b","a"]`},
 		{"$each({'b':1, 'a':2}, function($v, $k){ $k & '=' & $v })", `["a=2","b=1"]`},
@@ -243,6 +245,7 @@ func TestEvalErrors(t *testing.T) {
 		{"$objmerge({}, {})", false},
 		{"$sjoin(['a'], ',')", false},
 		{"$eval('1 + 1')", false},
+		{"$single([1, 2])", false},
 		{"$count($eval('[1]'))", false},
 		{"$formatNumber(1, 'x')", false},
 	}
