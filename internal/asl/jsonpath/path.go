@@ -5,7 +5,8 @@
 //
 // Documents are the values encoding/json produces when it unmarshals into any: map[string]any,
 // []any, float64, string, bool and nil. The package never mutates a document it is given: Set
-// copies only the maps and slices along the path it changes. It knows nothing of states, of
+// copies only the maps and slices along the path it changes, and Get returns parts of the
+// document, not copies, which callers must treat as immutable too. It knows nothing of states, of
 // intrinsic functions or of the errors the interpreter raises; callers turn its errors into
 // States.* failures.
 package jsonpath
