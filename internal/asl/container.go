@@ -162,8 +162,8 @@ func (r *runner) startIterations(t *Thread, st *state, in any, items []any) {
 }
 
 // launchMore starts iterations while MaxConcurrency allows, and completes the Map state when
-// every iteration has ended. Each iteration runs depth-first as soon as it starts, so the
-// iterations of pure states appear one after another in the history, as in Step Functions.
+// every iteration has ended. Like Step Functions, it records MapIterationStarted for every
+// iteration that may start, then runs each of them depth-first until it waits or ends.
 func (r *runner) launchMore(t *Thread, st *state) {
 	if r.launching[t.ID] {
 		return // an iteration that ended inside the loop below; the loop continues
@@ -173,22 +173,31 @@ func (r *runner) launchMore(t *Thread, st *state) {
 	}
 	r.launching[t.ID] = true
 	c := t.Container
-	for t.Status == StatusRunning && t.Container == c && c.Launched < len(c.Items) && (c.MaxConc == 0 || c.Running < c.MaxConc) {
-		i := c.Launched
-		input := c.Items[i]
-		if st.itemSelector != nil && !c.Batched {
-			v, err := st.itemSelector.eval(r.env(t, st, c.Input, &mapItem{index: i, value: c.Items[i]}, nil))
-			if err != nil {
-				delete(r.launching, t.ID)
-				r.containerFailed(t, st, evalErr(err))
-				return
+	for {
+		// Start every iteration MaxConcurrency allows, then run them in order.
+		var wave []*Thread
+		for t.Status == StatusRunning && t.Container == c && c.Launched < len(c.Items) && (c.MaxConc == 0 || c.Running < c.MaxConc) {
+			i := c.Launched
+			input := c.Items[i]
+			if st.itemSelector != nil && !c.Batched {
+				v, err := st.itemSelector.eval(r.env(t, st, c.Input, &mapItem{index: i, value: c.Items[i]}, nil))
+				if err != nil {
+					delete(r.launching, t.ID)
+					r.containerFailed(t, st, evalErr(err))
+					return
+				}
+				input = v
 			}
-			input = v
+			// MapIterationStarted follows the map's latest event without becoming it.
+			id := r.emitAfter(t.LastEvent, HistoryEvent{Type: EventMapIterStarted, MapIterationStartedEventDetails: &MapIterationEventDetails{Name: st.name, Index: i}})
+			wave = append(wave, r.launch(t, i, st.processor.startAt, input, id))
 		}
-		// MapIterationStarted follows the map's latest event without becoming it.
-		id := r.emitAfter(t.LastEvent, HistoryEvent{Type: EventMapIterStarted, MapIterationStartedEventDetails: &MapIterationEventDetails{Name: st.name, Index: i}})
-		child := r.launch(t, i, st.processor.startAt, input, id)
-		r.runThread(child)
+		if len(wave) == 0 {
+			break
+		}
+		for _, child := range wave {
+			r.runThread(child)
+		}
 	}
 	delete(r.launching, t.ID)
 	if t.Status == StatusRunning && t.Container == c && c.Running == 0 && c.Launched == len(c.Items) {
@@ -271,7 +280,7 @@ func (r *runner) containerFailed(t *Thread, st *state, e *fault.Error) {
 		if slot.Status != StatusRunning {
 			continue
 		}
-		r.abort(r.s.Threads[slot.Thread])
+		r.abortAfter(r.s.Threads[slot.Thread], last)
 		slot.Status = StatusAborted
 		if st.typ == typeMap {
 			r.emitAfter(last, HistoryEvent{Type: EventMapIterAborted, MapIterationAbortedEventDetails: &MapIterationEventDetails{Name: st.name, Index: i}})

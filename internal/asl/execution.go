@@ -267,9 +267,18 @@ func (r *runner) executionSucceeded(root *Thread, output any) {
 }
 
 // abort stops a running thread and everything below it, cancelling its commands.
-func (r *runner) abort(t *Thread) {
+func (r *runner) abort(t *Thread) { r.abortAfter(t, -1) }
+
+// abortAfter is abort with the aborted events following event prev (-1: each thread's own
+// latest event). A Map or Parallel state that fails chains the aborts of its other children
+// to its own latest event, as Step Functions records them.
+func (r *runner) abortAfter(t *Thread, prev int64) {
 	if t == nil || t.Status != StatusRunning {
 		return
+	}
+	after := prev
+	if after < 0 {
+		after = t.LastEvent
 	}
 	st := r.p.states[t.State]
 	if c := t.Container; c != nil && t.Phase == phaseChildren {
@@ -278,11 +287,10 @@ func (r *runner) abort(t *Thread) {
 			if slot.Status != StatusRunning {
 				continue
 			}
-			child := r.s.Threads[slot.Thread]
-			r.abort(child)
+			r.abortAfter(r.s.Threads[slot.Thread], prev)
 			slot.Status = StatusAborted
 			if st.typ == typeMap {
-				r.emit(t, HistoryEvent{Type: EventMapIterAborted, MapIterationAbortedEventDetails: &MapIterationEventDetails{Name: st.name, Index: i}})
+				r.emitAfter(after, HistoryEvent{Type: EventMapIterAborted, MapIterationAbortedEventDetails: &MapIterationEventDetails{Name: st.name, Index: i}})
 			}
 		}
 		c.Running = 0
@@ -290,7 +298,7 @@ func (r *runner) abort(t *Thread) {
 	r.release(t)
 	switch t.Phase {
 	case phaseTask, phaseItems, phaseWrite, phaseRetry, phaseWait, phaseChildren:
-		r.emit(t, HistoryEvent{Type: st.typ + "StateAborted"})
+		t.LastEvent = r.emitAfter(after, HistoryEvent{Type: st.typ + "StateAborted"})
 	}
 	t.Status = StatusAborted
 }

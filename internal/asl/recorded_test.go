@@ -38,8 +38,8 @@ func checkRecorded(t *testing.T, got []HistoryEvent, want []step) {
 }
 
 const recordedMapPrefix = `{"StartAt":"StartState","States":{
-	"StartState":{"Type":"Pass","Result":{"arr":[1,"Hello",{},null,3.3,3,4,5]},"Next":"MapState"},
-	"MapState":{"Type":"Map","ItemsPath":"$.arr","ResultPath":null,`
+	"StartState":{"Type":"Pass","Result":[1,"Hello",{},null,3.3,3,4,5],"ResultPath":"$.arr","Next":"MapState"},
+	"MapState":{"Type":"Map","ResultPath":null,"InputPath":"$.arr","MaxConcurrency":1,`
 
 func TestRecordedMapState(t *testing.T) {
 	t.Parallel()
@@ -96,7 +96,7 @@ func TestRecordedMapBreakCondition(t *testing.T) {
 	t.Parallel()
 	r := execute(t, `{"StartAt":"StartState","States":{
 		"StartState":{"Type":"Pass","Result":{"arr":[1,"Hello",{},3.3,3,4,5]},"Next":"MapState"},
-		"MapState":{"Type":"Map","ItemsPath":"$.arr","ItemProcessor":{"StartAt":"Equals3","States":{
+		"MapState":{"Type":"Map","ItemsPath":"$.arr","MaxConcurrency":1,"ItemProcessor":{"StartAt":"Equals3","States":{
 		  "Equals3":{"Type":"Choice","Choices":[{"And":[{"Variable":"$","IsNumeric":true},{"Variable":"$","NumericEquals":3}],"Next":"Break"}],"Default":"Pass"},
 		  "Break":{"Type":"Fail","Error":"SomeFailure","Cause":"This state machines raises a 'SomeFailure' failure."},
 		  "Pass":{"Type":"Pass","End":true}}},"End":true}}}`, `{}`, nil)
@@ -111,4 +111,29 @@ func TestRecordedMapBreakCondition(t *testing.T) {
 	want = append(want, step{"MapIterationStarted", 28}, step{"ChoiceStateEntered", 30}, step{"ChoiceStateExited", 31},
 		step{"FailStateEntered", 32}, step{"MapIterationFailed", 33}, step{"MapStateFailed", 33}, step{"ExecutionFailed", 35})
 	checkRecorded(t, r.events, want)
+}
+
+// TestRecordedMapTaskConcurrency follows the recording of a Map state whose four iterations
+// call a function with TimeoutSeconds: every iteration starts before any of them runs.
+func TestRecordedMapTaskConcurrency(t *testing.T) {
+	t.Parallel()
+	r := newRun(t, mustCompile(t, `{"StartAt":"MapWait","States":{"MapWait":{"Type":"Map","ItemsPath":"$.Inputs",
+		"ItemProcessor":{"StartAt":"LambdaInvoke","States":{"LambdaInvoke":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","TimeoutSeconds":5,"End":true}}},"End":true}}}`))
+	r.start(mustJSON(t, `{"Inputs":[{"FunctionName":"f"},{"FunctionName":"f"},{"FunctionName":"f"},{"FunctionName":"f"}]}`))
+	for _, c := range r.invokes {
+		r.resume(TaskStarted{ID: c.ID})
+	}
+	r.drive(script{"LambdaInvoke": {{Hang: true}}}, nil)
+	// Step Functions recorded the four timeouts at the same instant; here the first one fails
+	// the Map state and the other iterations are aborted after the failing one's last event.
+	checkRecorded(t, r.events, []step{
+		{"ExecutionStarted", 0}, {"MapStateEntered", 0}, {"MapStateStarted", 2},
+		{"MapIterationStarted", 3}, {"MapIterationStarted", 3}, {"MapIterationStarted", 3}, {"MapIterationStarted", 3},
+		{"TaskStateEntered", 4}, {"TaskScheduled", 8}, {"TaskStateEntered", 5}, {"TaskScheduled", 10},
+		{"TaskStateEntered", 6}, {"TaskScheduled", 12}, {"TaskStateEntered", 7}, {"TaskScheduled", 14},
+		{"TaskStarted", 9}, {"TaskStarted", 11}, {"TaskStarted", 13}, {"TaskStarted", 15},
+		{"TaskTimedOut", 16}, {"MapIterationFailed", 20}, {"TaskStateAborted", 20}, {"MapIterationAborted", 20},
+		{"TaskStateAborted", 20}, {"MapIterationAborted", 20}, {"TaskStateAborted", 20}, {"MapIterationAborted", 20},
+		{"MapStateFailed", 20}, {"ExecutionFailed", 28},
+	})
 }
