@@ -156,15 +156,18 @@ var (
 )
 
 // completeTask feeds the result of a callback (activity or .waitForTaskToken) to its execution.
-func (s *Service) completeTask(ctx context.Context, token string, ev func(id string) asl.Event) error {
+func (s *Service) completeTask(ctx context.Context, token string, ev func(id string) asl.Event) (activity string, err error) {
 	execution, cmd, ok := asl.ParseTaskToken(token)
 	if !ok {
-		return awserr.New("InvalidToken", "Invalid Token: 'Invalid token'")
+		return "", awserr.New("InvalidToken", "Invalid Token: 'Invalid token'")
 	}
-	if t, err := s.st.ActivityTaskGet(ctx, &store.ActivityTaskGetParams{ID: workID(execution, cmd)}); err == nil && t.Token != token {
-		return awserr.New("InvalidToken", "Invalid Token: 'Invalid token'")
+	if t, err := s.st.ActivityTaskGet(ctx, &store.ActivityTaskGetParams{ID: workID(execution, cmd)}); err == nil {
+		if t.Token != token {
+			return "", awserr.New("InvalidToken", "Invalid Token: 'Invalid token'")
+		}
+		activity = t.ActivityARN
 	}
-	err := s.update(ctx, execution, nil, func(p *asl.Program, snap *asl.Snapshot, _ *execDoc) (*asl.Outcome, error) {
+	err = s.update(ctx, execution, nil, func(p *asl.Program, snap *asl.Snapshot, _ *execDoc) (*asl.Outcome, error) {
 		if snap == nil || snap.Status != asl.StatusRunning {
 			return nil, errTaskGone
 		}
@@ -176,11 +179,11 @@ func (s *Service) completeTask(ctx context.Context, token string, ev func(id str
 	})
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return awserr.New("TaskDoesNotExist", "Task Does Not Exist: 'Provided task does not exist anymore'")
+		return "", awserr.New("TaskDoesNotExist", "Task Does Not Exist: 'Provided task does not exist anymore'")
 	case errors.Is(err, errTaskGone):
-		return awserr.New("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")
+		return "", awserr.New("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")
 	}
-	return err
+	return activity, err
 }
 
 // SendTaskSuccess completes a task with its output.
@@ -192,15 +195,28 @@ func (s *Service) SendTaskSuccess(ctx context.Context, c Caller, token, output s
 	if len(output) > maxInputBytes {
 		return awserr.New("InvalidOutput", "Invalid Output: 'The output exceeds the maximum number of bytes service limit.'")
 	}
-	return s.completeTask(ctx, token, func(id string) asl.Event { return asl.TaskSucceeded{ID: id, Output: v} })
+	act, err := s.completeTask(ctx, token, func(id string) asl.Event { return asl.TaskSucceeded{ID: id, Output: v} })
+	s.recordActivity(c, act, "ActivitiesSucceeded")
+	return err
 }
 
 // SendTaskFailure fails a task.
 func (s *Service) SendTaskFailure(ctx context.Context, c Caller, token, errName, cause string) error {
-	return s.completeTask(ctx, token, func(id string) asl.Event { return asl.TaskFailed{ID: id, Error: errName, Cause: cause} })
+	act, err := s.completeTask(ctx, token, func(id string) asl.Event { return asl.TaskFailed{ID: id, Error: errName, Cause: cause} })
+	s.recordActivity(c, act, "ActivitiesFailed")
+	return err
 }
 
 // SendTaskHeartbeat resets a task's heartbeat timer.
 func (s *Service) SendTaskHeartbeat(ctx context.Context, c Caller, token string) error {
-	return s.completeTask(ctx, token, func(id string) asl.Event { return asl.TaskHeartbeat{ID: id} })
+	_, err := s.completeTask(ctx, token, func(id string) asl.Event { return asl.TaskHeartbeat{ID: id} })
+	return err
+}
+
+// recordActivity records an activity metric for a completed activity task (tasks of
+// .waitForTaskToken resources are not activities: activity is "").
+func (s *Service) recordActivity(c Caller, activity, metric string) {
+	if activity != "" {
+		s.record(c.Account, metric, activity, 1, "Count")
+	}
 }

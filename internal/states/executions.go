@@ -283,6 +283,7 @@ func (s *Service) commit(ctx context.Context, a *advance) error {
 	if err := s.st.ExecutionWrite(ctx, w); err != nil {
 		return err
 	}
+	changed := a.row.Status != row.Status || a.redrive
 	a.row = &row
 	if len(w.WorkAdd) > 0 {
 		s.signalWork()
@@ -296,7 +297,24 @@ func (s *Service) commit(ctx context.Context, a *advance) error {
 	if terminal {
 		s.recordEnd(&row, doc)
 	}
+	if changed && s.cfg.Status != nil {
+		s.cfg.Status.ExecutionStatusChanged(ctx, s.statusChange(&row, doc))
+	}
+	if doc.Logging != nil && s.cfg.Logs != nil && len(a.out.Events) > 0 {
+		s.express.queueLogs(&expressRecord{row: &row, doc: doc, history: a.out.Events, machine: machineName(row.StateMachineARN)})
+	}
 	return nil
+}
+
+func machineName(arn string) string {
+	a, _ := parseARN(arn)
+	return a.Name
+}
+
+func (s *Service) statusChange(row *store.ExecutionRow, doc *execDoc) *StatusChange {
+	e := s.execution(row, doc)
+	return &StatusChange{Account: row.Account, Region: doc.Region, ExecutionARN: e.ARN, StateMachineARN: e.StateMachineARN, Name: e.Name,
+		Status: e.Status, StartDate: e.Started, StopDate: e.Stopped, Input: e.Input, Output: e.Output, Error: e.Error, Cause: e.Cause, RedriveCount: e.RedriveCount}
 }
 
 func (s *Service) recordEnd(row *store.ExecutionRow, doc *execDoc) {

@@ -76,6 +76,9 @@ func (s *Service) startExpressAsync(ctx context.Context, c Caller, t *target, in
 	now := s.now()
 	id := uuid.NewString()
 	arn := expressARN(c, t.machine.Name, in.Name, id)
+	doc := &execDoc{Region: c.Region, Type: TypeExpress, Input: raw, VersionARN: t.versionARN, AliasARN: t.aliasARN, Revision: t.revision, TraceHeader: in.TraceHeader}
+	running := &store.ExecutionRow{ARN: arn, Account: c.Account, StateMachineARN: t.machineARN, Name: in.Name, Status: asl.StatusRunning, Express: true, StartedAt: now.UnixMilli(), Doc: marshal(doc)}
+	s.express.track(&expressRecord{row: running, doc: doc, machine: t.machine.Name})
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -149,6 +152,8 @@ type expressRecord struct {
 	doc     *execDoc
 	history []asl.HistoryEvent
 	machine string
+	// logsOnly marks a Standard execution's events: they go to the logs, not to the store.
+	logsOnly bool
 }
 
 // expressRecorder writes Express records in batches, off the hot path, and sends their events
@@ -162,6 +167,19 @@ type expressRecorder struct {
 
 func newExpressRecorder(s *Service) *expressRecorder {
 	return &expressRecorder{s: s, pending: map[string]*expressRecord{}, queue: make(chan *expressRecord, 4*expressBatch)}
+}
+
+// queueLogs sends a Standard execution's new events to its log group, off the commit path.
+func (r *expressRecorder) queueLogs(rec *expressRecord) {
+	rec.logsOnly = true
+	r.queue <- rec
+}
+
+// track makes a running Express execution visible until its record replaces it.
+func (r *expressRecorder) track(rec *expressRecord) {
+	r.mu.Lock()
+	r.pending[rec.row.ARN] = rec
+	r.mu.Unlock()
 }
 
 func (r *expressRecorder) add(rec *expressRecord) {
@@ -234,6 +252,9 @@ func (r *expressRecorder) flush(batch []*expressRecord) {
 	ctx := context.Background()
 	p := &store.ExecutionsRecordParams{}
 	for _, rec := range batch {
+		if rec.logsOnly {
+			continue
+		}
 		p.Executions = append(p.Executions, rec.row)
 		if len(rec.history) > 0 {
 			p.History = append(p.History, &store.HistoryChunk{ExecutionARN: rec.row.ARN, FirstID: rec.history[0].ID, Events: encodeHistory(rec.history)})
@@ -247,7 +268,9 @@ func (r *expressRecorder) flush(batch []*expressRecord) {
 	}
 	r.mu.Lock()
 	for _, rec := range batch {
-		delete(r.pending, rec.row.ARN)
+		if !rec.logsOnly {
+			delete(r.pending, rec.row.ARN)
+		}
 	}
 	r.mu.Unlock()
 }

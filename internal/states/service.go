@@ -91,6 +91,30 @@ type LogSink interface {
 	Put(ctx context.Context, account, group, stream string, events []LogEvent) error
 }
 
+// StatusChange is a Standard execution's move to a new status: the detail of EventBridge's
+// "Step Functions Execution Status Change" event.
+type StatusChange struct {
+	Account         string
+	Region          string
+	ExecutionARN    string
+	StateMachineARN string
+	Name            string
+	Status          string
+	StartDate       time.Time
+	StopDate        time.Time
+	Input           string
+	Output          *string
+	Error           string
+	Cause           string
+	RedriveCount    int
+}
+
+// StatusListener hears every status change of Standard executions (started, redriven, and
+// each terminal status), after it is committed. It must not block; delivery is at most once.
+type StatusListener interface {
+	ExecutionStatusChanged(ctx context.Context, c *StatusChange)
+}
+
 // Config configures the service; the zero value of each field means its default.
 type Config struct {
 	Store   store.StateStore
@@ -98,6 +122,8 @@ type Config struct {
 	Metrics *metrics.Recorder
 	Log     *slog.Logger
 	Logs    LogSink
+	// Status, when set, hears the status changes of Standard executions.
+	Status StatusListener
 	// ExpressRetention is how long Express executions stay visible (default 24 h).
 	ExpressRetention time.Duration
 	// Node names this node in work leases (default a random id).
