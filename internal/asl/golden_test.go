@@ -186,7 +186,7 @@ func goldenCases() []goldenCase {
 			"StartAt":"Act","States":{
 			"Act":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:work","HeartbeatSeconds":30,
 			  "Catch":[{"ErrorEquals":["Worker.Crashed"],"ResultPath":"$.failure","Assign":{"crashed.$":"$.Error"},"Next":"Report"}],"End":true},
-			"Report":{"Type":"Pass","Parameters":{"job.$":"$.job","crashed.$":"$crashed","retry.$":"$$.State.RetryCount"},"End":true}}}`},
+			"Report":{"Type":"Pass","Parameters":{"job.$":"$.job","crashed.$":"$crashed","state.$":"$$.State.Name"},"End":true}}}`},
 		{name: "redrive_task", status: StatusSucceeded, input: `{"n":1}`,
 			script:  script{"Second": {{Error: "Transient", Cause: "down"}}},
 			redrive: script{"Second": {{Output: "recovered"}}}, def: `{

@@ -10,14 +10,17 @@ import (
 // contextObject builds the $$ context object for thread t.
 func (r *runner) contextObject(t *Thread, item *mapItem) map[string]any {
 	c := &r.s.Context
+	state := map[string]any{"EnteredTime": t.Entered.UTC().Format(contextTimeLayout), "Name": t.State}
+	switch r.p.states[t.State].typ {
+	case typeTask, typeParallel, typeMap: // the states that can retry
+		state["RetryCount"] = float64(t.Retries)
+	}
 	m := map[string]any{
 		"Execution": map[string]any{
 			"Id": c.ExecutionID, "Input": r.s.Input, "Name": c.ExecutionName, "RoleArn": c.RoleArn,
 			"StartTime": c.StartTime.UTC().Format(contextTimeLayout), "RedriveCount": float64(c.RedriveCount),
 		},
-		"State": map[string]any{
-			"EnteredTime": t.Entered.UTC().Format(contextTimeLayout), "Name": t.State, "RetryCount": float64(t.Retries),
-		},
+		"State": state,
 		"StateMachine": map[string]any{"Id": c.StateMachineID, "Name": c.StateMachineName},
 	}
 	if t.Token != "" {
