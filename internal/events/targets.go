@@ -37,9 +37,9 @@ type SqsParameters struct {
 
 // FailedEntry is a target that PutTargets or RemoveTargets could not handle.
 type FailedEntry struct {
-	TargetID     string
-	ErrorCode    string
-	ErrorMessage string
+	TargetID     string `json:"TargetId"`
+	ErrorCode    string `json:"ErrorCode"`
+	ErrorMessage string `json:"ErrorMessage"`
 }
 
 // targetKind returns the service of a target ARN that ceap delivers to.

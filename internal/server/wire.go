@@ -17,6 +17,8 @@ var wirings = []struct {
 	{"logs", wireLogs},
 	{"lambda", wireFuncs},
 	{"sqs", wireQueues},
+	{"sns", wireTopics},
+	{"events", wireEvents},
 	{"states", wireStates},
 	{"pipes", wirePipes},
 	{"s3", func(s *Server) error {
