@@ -83,16 +83,9 @@ func (r *runner) push(id int) { r.queue = append(r.queue, id) }
 // drain runs runnable threads until none is left. A thread runs depth-first until it waits.
 func (r *runner) drain() {
 	for i := 0; i < len(r.queue) && r.s.Status == StatusRunning; i++ {
-		t := r.s.Threads[r.queue[i]]
-		r.current = r.queue[i]
-		for t != nil && t.Status == StatusRunning && t.Phase == phaseEnter && r.s.Status == StatusRunning {
-			if r.s.LastEventID >= maxHistoryEvents {
-				r.endExecution(StatusFailed, fault.Runtime, fmt.Sprintf("The execution reached the maximum number of history events (%d).", maxHistoryEvents))
-				break
-			}
-			r.enter(t)
+		if t := r.s.Threads[r.queue[i]]; t != nil {
+			r.runThread(t)
 		}
-		r.current = 0
 	}
 	r.queue = r.queue[:0]
 }

@@ -20,7 +20,7 @@ func (r *runner) contextObject(t *Thread, item *mapItem) map[string]any {
 			"Id": c.ExecutionID, "Input": r.s.Input, "Name": c.ExecutionName, "RoleArn": c.RoleArn,
 			"StartTime": c.StartTime.UTC().Format(contextTimeLayout), "RedriveCount": float64(c.RedriveCount),
 		},
-		"State": state,
+		"State":        state,
 		"StateMachine": map[string]any{"Id": c.StateMachineID, "Name": c.StateMachineName},
 	}
 	if t.Token != "" {
