@@ -131,6 +131,14 @@ func goldenCases() []goldenCase {
 			  "ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"results","Prefix.$":"$.run"}},
 			  "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"Count","States":{"Count":{"Type":"Pass","Parameters":{"n.$":"States.ArrayLength($.Items)"},"End":true}}},
 			  "End":true}}}`},
+		{name: "map_wait_parallel_nested", status: StatusSucceeded, input: `{"items":[{"s":5},{"s":1}]}`, def: `{
+			"StartAt":"M","States":{
+			"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"Sleep","States":{
+			  "Sleep":{"Type":"Wait","SecondsPath":"$.s","Next":"Both"},
+			  "Both":{"Type":"Parallel","Branches":[
+			    {"StartAt":"L","States":{"L":{"Type":"Pass","Result":"left","End":true}}},
+			    {"StartAt":"R","States":{"R":{"Type":"Pass","InputPath":"$.s","End":true}}}],"End":true}}},
+			  "End":true}}}`},
 		{name: "variables_scope", status: StatusSucceeded, input: `{"items":[1,2]}`, def: `{
 			"StartAt":"Set","States":{
 			"Set":{"Type":"Pass","Result":{"v":"outer"},"ResultPath":"$.set","Assign":{"greeting.$":"$.v","count":2},"Next":"M"},
