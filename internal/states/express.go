@@ -166,7 +166,7 @@ type expressRecorder struct {
 }
 
 func newExpressRecorder(s *Service) *expressRecorder {
-	return &expressRecorder{s: s, pending: map[string]*expressRecord{}, queue: make(chan *expressRecord, 4*expressBatch)}
+	return &expressRecorder{s: s, pending: map[string]*expressRecord{}, queue: make(chan *expressRecord, 2*expressWriters*expressBatch)}
 }
 
 // queueLogs sends a Standard execution's new events to its log group, off the commit path.

@@ -40,6 +40,9 @@ const (
 	maxActivityPoll = 60 * time.Second
 	// expressBatch caps the Express records written in one store call.
 	expressBatch = 512
+	// expressWriters is how many batches of Express records are encoded and written at once, so
+	// that encoding one overlaps the commit of another.
+	expressWriters = 4
 )
 
 // Caller is the account and region a request acts in.
@@ -226,9 +229,11 @@ func (s *Service) integration(resource string) (Integration, bool) {
 
 // Start begins the worker loop and the Express recorder.
 func (s *Service) Start(ctx context.Context) error {
-	s.wg.Add(2)
+	s.wg.Add(1 + expressWriters)
 	go s.workLoop()
-	go s.express.loop()
+	for i := 0; i < expressWriters; i++ {
+		go s.express.loop()
+	}
 	return nil
 }
 
