@@ -21,11 +21,14 @@ func (p *Program) Start(input any, ctx Context, now time.Time) (*Snapshot, Outco
 	s := &Snapshot{
 		Context:    ctx,
 		Input:      input,
-		Seed:       seedOf(ctx.ExecutionID + "\x00" + ctx.ExecutionName),
+		Seed:       ctx.Seed,
 		Status:     StatusRunning,
 		NextThread: rootThread + 1,
 		Threads:    map[int]*Thread{},
 		Pending:    map[string]Pending{},
+	}
+	if s.Seed == 0 {
+		s.Seed = seedOf(ctx.ExecutionID + "\x00" + ctx.ExecutionName)
 	}
 	r := newRunner(p, s, now)
 	root := &Thread{ID: rootThread, State: p.root.startAt, Phase: phaseEnter, Status: StatusRunning, Input: input}
@@ -176,6 +179,24 @@ func (r *runner) taskToken(cmd string) string {
 	binary.BigEndian.PutUint64(mac[:], splitmix(r.s.Seed^seedOf(cmd)))
 	raw := r.s.Context.ExecutionID + "\x00" + cmd + "\x00" + base64.RawURLEncoding.EncodeToString(mac[:])
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+// VerifyTaskToken reports whether token was issued by this execution for a task that is
+// still waiting, and returns its command ID for TaskSucceeded, TaskFailed or TaskHeartbeat.
+func (s *Snapshot) VerifyTaskToken(token string) (string, bool) {
+	exec, cmd, ok := ParseTaskToken(token)
+	if !ok || exec != s.Context.ExecutionID {
+		return "", false
+	}
+	r := &runner{s: s}
+	if r.taskToken(cmd) != token {
+		return "", false
+	}
+	pd, ok := s.Pending[cmd]
+	if !ok || pd.Kind != pendingTask {
+		return "", false
+	}
+	return cmd, true
 }
 
 // ParseTaskToken returns the execution and command a task token was issued for.

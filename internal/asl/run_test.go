@@ -266,6 +266,19 @@ func TestHeartbeatExtendsTask(t *testing.T) {
 	if !ok || exec != testContext().ExecutionID || cmd != inv.ID {
 		t.Fatalf("token %q parses to %q %q %v", inv.TaskToken, exec, cmd, ok)
 	}
+	if cmd, ok := r.s.VerifyTaskToken(inv.TaskToken); !ok || cmd != inv.ID {
+		t.Fatalf("VerifyTaskToken = %q %v", cmd, ok)
+	}
+	if _, ok := r.s.VerifyTaskToken(inv.TaskToken + "x"); ok {
+		t.Fatal("a forged token verified")
+	}
+	other := newRun(t, r.p)
+	ctx := testContext()
+	ctx.Seed = 42
+	s2, _ := other.p.Start(map[string]any{}, ctx, testStart)
+	if _, ok := s2.VerifyTaskToken(inv.TaskToken); ok {
+		t.Fatal("a token verified against another execution's seed")
+	}
 	if inv.Parameters.(map[string]any)["t"] != inv.TaskToken {
 		t.Fatalf("$$.Task.Token = %v, want the command's token", inv.Parameters)
 	}

@@ -29,6 +29,10 @@ type Context struct {
 	RoleArn          string    `json:"roleArn,omitempty"`
 	StartTime        time.Time `json:"startTime"`
 	RedriveCount     int       `json:"redriveCount,omitempty"`
+	// Seed makes the execution's randomness (retry jitter, task tokens, States.UUID) unique
+	// and unguessable; drivers should draw it from crypto/rand. Zero derives a seed from the
+	// execution id, which is deterministic but guessable.
+	Seed uint64 `json:"seed,omitempty"`
 }
 
 // Snapshot is the whole state of an execution. It is plain JSON-serializable data, so a
