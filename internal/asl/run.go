@@ -127,10 +127,11 @@ func (d *driver) next() Event {
 		if ev := d.perform(ctx, cmd); ev != nil {
 			return ev
 		}
-		if at, ok := d.earliestTimer(); ok && !d.clk().Before(at) {
+		// The task outlived the execution's timeout: the timer decides.
+		if _, ok := d.earliestTimer(); ok {
 			return d.fire()
 		}
-		return Stop{Cause: context.Cause(d.ctx).Error()}
+		return Stop{Cause: "the task was cancelled"}
 	}
 	for _, cmd := range d.queued {
 		d.start(cmd)

@@ -451,3 +451,25 @@ func TestRunNormalizesTaskResults(t *testing.T) {
 		t.Fatalf("outcome %s %s %s", out.Status, got, out.Cause)
 	}
 }
+
+func TestRunExecutionTimeoutStopsInlineTask(t *testing.T) {
+	t.Parallel()
+	p := mustCompile(t, `{"TimeoutSeconds":1,"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}`)
+	tasks := funcRunner(func(ctx context.Context, _ InvokeTask) (any, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	// A clock that does not move: the deadline, real time, ends the task first.
+	clk := &fakeClock{now: testStart}
+	start := time.Now()
+	out, hist := Run(context.Background(), p, map[string]any{}, testContext(), tasks, clk.Now, clk.Sleep)
+	if out.Status != StatusTimedOut {
+		t.Fatalf("status %s %s", out.Status, out.Cause)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("Run took %v", took)
+	}
+	if got := strings.Join(eventTypes(hist), " "); !strings.HasSuffix(got, "TaskStateAborted ExecutionTimedOut") {
+		t.Fatalf("history %s", got)
+	}
+}
