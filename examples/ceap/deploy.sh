@@ -114,7 +114,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 step "building the stage functions"
-(cd "$here" && GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -o "$work/bin/" \
+(cd "$here" && GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$work/bin/" \
 	./stages/etl ./stages/filter ./stages/score ./stages/store ./stages/reactive)
 for s in "${stages[@]}"; do
 	mkdir -p "$work/$s"
