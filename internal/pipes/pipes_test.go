@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/ceap/ceap/internal/awserr"
 	"github.com/ceap/ceap/internal/metrics"
 	"github.com/ceap/ceap/internal/store"
+	"github.com/ceap/ceap/internal/store/postgres/pgtest"
 	"github.com/ceap/ceap/internal/store/storetest"
 )
 
@@ -394,27 +396,41 @@ func TestRestartKeepsDesiredState(t *testing.T) {
 
 func TestOneNodeRunsAPipe(t *testing.T) {
 	t.Parallel()
-	st := storetest.OpenSQLite(t)
-	ctx := context.Background()
-	a := newEnv(t, st, "a", nil)
-	b := newEnv(t, st, "b", nil)
-	if _, err := a.svc.Create(ctx, acct, "us-east-1", createInput("p", RequestResponse)); err != nil {
-		t.Fatal(err)
+	for _, d := range storetest.Drivers() {
+		t.Run(d.Name, func(t *testing.T) {
+			t.Parallel()
+			st := d.Open(t)
+			ctx := context.Background()
+			a := newEnv(t, st, "a", nil)
+			b := newEnv(t, st, "b", nil)
+			if _, err := a.svc.Create(ctx, acct, "us-east-1", createInput("p", RequestResponse)); err != nil {
+				t.Fatal(err)
+			}
+			waitState(t, a.svc, "p", StateRunning)
+			for i := 0; i < 5; i++ {
+				a.svc.Reconcile(ctx)
+				b.svc.Reconcile(ctx)
+			}
+			if na, nb := runners(a.svc), runners(b.svc); na+nb != 1 {
+				t.Fatalf("runners: node a %d, node b %d; want exactly one in all", na, nb)
+			}
+			// The node that runs the pipe stops; the other takes over once the lease is free.
+			owner, other := a, b
+			if runners(a.svc) == 0 {
+				owner, other = b, a
+			}
+			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			owner.svc.StopBackground(sctx)
+			eventually(t, "the other node to take the pipe", func() bool { return runners(other.svc) == 1 })
+		})
 	}
-	waitState(t, a.svc, "p", StateRunning)
-	for i := 0; i < 5; i++ {
-		a.svc.Reconcile(ctx)
-		b.svc.Reconcile(ctx)
-	}
-	a.svc.mu.Lock()
-	na := len(a.svc.runners)
-	a.svc.mu.Unlock()
-	b.svc.mu.Lock()
-	nb := len(b.svc.runners)
-	b.svc.mu.Unlock()
-	if na+nb != 1 {
-		t.Fatalf("runners: node a %d, node b %d; want exactly one in all", na, nb)
-	}
+}
+
+func runners(s *Service) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.runners)
 }
 
 func TestSlowTargetDoesNotStallOtherPipes(t *testing.T) {
@@ -629,3 +645,5 @@ func isCode(err error, code string) bool {
 	var ae *awserr.Error
 	return errors.As(err, &ae) && ae.Code == code
 }
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }

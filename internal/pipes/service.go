@@ -106,7 +106,8 @@ type Config struct {
 	LeaseTTL time.Duration
 	// SyncInterval is how often pipe states are reconciled (default 1s); API calls also wake it.
 	SyncInterval time.Duration
-	// Pollers is the number of concurrent receive-and-deliver loops per pipe (default 5).
+	// Pollers is the number of concurrent receive-and-deliver loops per pipe (default 16), so
+	// that up to that many batches are at the target at once.
 	Pollers int
 	// RetryDelay is the pause after a failed receive (default 1s).
 	RetryDelay time.Duration
@@ -144,7 +145,7 @@ func New(cfg Config) *Service {
 		cfg.SyncInterval = time.Second
 	}
 	if cfg.Pollers <= 0 {
-		cfg.Pollers = 5
+		cfg.Pollers = 16
 	}
 	if cfg.RetryDelay <= 0 {
 		cfg.RetryDelay = time.Second

@@ -53,7 +53,7 @@ func (db *DB) PipeUpdate(ctx context.Context, p *store.PipeUpdateParams) error {
 	r := p.Row
 	return db.write(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE pipes SET target = $1, spec = $2, tags = $3, desired_state = $4, current_state = $5, state_reason = $6, modified = $7
-			WHERE account = $8 AND name = $9 AND ($10 = 0 OR modified = $10)`,
+			WHERE account = $8 AND name = $9 AND ($10::bigint = 0 OR modified = $10::bigint)`,
 			r.Target, r.Spec, r.Tags, r.DesiredState, r.CurrentState, r.StateReason, r.Modified, r.Account, r.Name, p.IfModified)
 		if err != nil {
 			return err

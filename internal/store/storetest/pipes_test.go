@@ -8,10 +8,13 @@ import (
 	"github.com/ceap/ceap/internal/store"
 )
 
+// pipeT0 is a realistic time in Unix milliseconds (past 32 bits).
+const pipeT0 = 1_700_000_000_000
+
 func pipeRow(account, name string) *store.PipeRow {
 	return &store.PipeRow{Account: account, Name: name, ARN: "arn:aws:pipes:us-east-1:" + account + ":pipe/" + name,
 		Source: "arn:aws:sqs:us-east-1:" + account + ":q", Target: "arn:aws:states:us-east-1:" + account + ":stateMachine:m",
-		Spec: []byte(`{"a":1}`), Tags: []byte(`{}`), DesiredState: "RUNNING", CurrentState: "CREATING", Created: 1000, Modified: 1000}
+		Spec: []byte(`{"a":1}`), Tags: []byte(`{}`), DesiredState: "RUNNING", CurrentState: "CREATING", Created: pipeT0, Modified: pipeT0}
 }
 
 // TestPipes covers PipeCreate, PipeGet, PipeList, PipeUpdate and PipeDelete.
@@ -27,7 +30,7 @@ func TestPipes(t *testing.T) {
 			t.Fatalf("duplicate create: %v, want ErrAlreadyExists", err)
 		}
 		got, err := s.PipeGet(ctx, &store.PipeGetParams{Account: "a", Name: "p1"})
-		if err != nil || got.CurrentState != "CREATING" || string(got.Spec) != `{"a":1}` || got.Created != 1000 {
+		if err != nil || got.CurrentState != "CREATING" || string(got.Spec) != `{"a":1}` || got.Created != pipeT0 {
 			t.Fatalf("get = %+v, %v", got, err)
 		}
 		if _, err := s.PipeGet(ctx, &store.PipeGetParams{Account: "c", Name: "p1"}); !errors.Is(err, store.ErrNotFound) {
@@ -47,15 +50,15 @@ func TestPipes(t *testing.T) {
 		}
 
 		upd := pipeRow("a", "p1")
-		upd.CurrentState, upd.DesiredState, upd.Modified = "STOPPED", "STOPPED", 2000
-		if err := s.PipeUpdate(ctx, &store.PipeUpdateParams{Row: upd, IfModified: 999}); !errors.Is(err, store.ErrConflict) {
+		upd.CurrentState, upd.DesiredState, upd.Modified = "STOPPED", "STOPPED", pipeT0+1000
+		if err := s.PipeUpdate(ctx, &store.PipeUpdateParams{Row: upd, IfModified: pipeT0 - 1}); !errors.Is(err, store.ErrConflict) {
 			t.Fatalf("stale update: %v, want ErrConflict", err)
 		}
-		if err := s.PipeUpdate(ctx, &store.PipeUpdateParams{Row: upd, IfModified: 1000}); err != nil {
+		if err := s.PipeUpdate(ctx, &store.PipeUpdateParams{Row: upd, IfModified: pipeT0}); err != nil {
 			t.Fatalf("update: %v", err)
 		}
 		got, _ = s.PipeGet(ctx, &store.PipeGetParams{Account: "a", Name: "p1"})
-		if got.CurrentState != "STOPPED" || got.Modified != 2000 || got.Created != 1000 {
+		if got.CurrentState != "STOPPED" || got.Modified != pipeT0+1000 || got.Created != pipeT0 {
 			t.Fatalf("after update = %+v", got)
 		}
 		if err := s.PipeUpdate(ctx, &store.PipeUpdateParams{Row: pipeRow("a", "nope")}); !errors.Is(err, store.ErrNotFound) {
@@ -79,7 +82,7 @@ func TestPipeLease(t *testing.T) {
 		}
 		claim := func(owner string, now int64) bool {
 			t.Helper()
-			ok, err := s.PipeLeaseClaim(ctx, &store.PipeLeaseParams{Account: "a", Name: "p", Owner: owner, Now: now, Until: now + 100})
+			ok, err := s.PipeLeaseClaim(ctx, &store.PipeLeaseParams{Account: "a", Name: "p", Owner: owner, Now: pipeT0 + now, Until: pipeT0 + now + 100})
 			if err != nil {
 				t.Fatalf("claim by %s: %v", owner, err)
 			}
