@@ -177,6 +177,7 @@ for s in "${stages[@]}"; do
 		awsc lambda create-function --function-name "$fn" --runtime provided.al2023 --handler bootstrap \
 			--architectures x86_64 --role "$role_prefix-StageRole" --zip-file "fileb://$work/$s.zip" \
 			--memory-size "${memory_of[$s]}" --timeout "${timeout_of[$s]}" --environment "$env" >/dev/null
+		awsc lambda wait function-active-v2 --function-name "$fn" 2>/dev/null || true
 		echo "  ok      $fn created (${memory_of[$s]} MB, ${timeout_of[$s]} s)"
 	fi
 	function_arn[$s]="arn:aws:lambda:$region:$account:function:$fn"

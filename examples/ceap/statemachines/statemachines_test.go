@@ -1,8 +1,11 @@
 package statemachines
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
@@ -215,4 +218,27 @@ func TestExpress(t *testing.T) {
 func TestStandard(t *testing.T) {
 	t.Parallel()
 	checkMachine(t, "standard.asl.json", []string{"ETLTask", "FilterTask", "HeavyETLTask", "ScoreTask", "StoreTask", "ReactiveTask"})
+}
+
+func TestDeployRefusesExpressWithBatchStage(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"oops", "express", "--definition", "standard.asl.json"}, "an express workflow cannot have a batch-job stage"},
+		{[]string{"Bad_Name", "express"}, "must be 1-30 lower-case letters"},
+		{[]string{"x", "sideways"}, "usage:"},
+	} {
+		cmd := exec.Command("bash", append([]string{"../deploy.sh"}, tc.args...)...)
+		// An endpoint nothing listens on: the script must refuse before calling it.
+		cmd.Env = append(os.Environ(), "CEAP_ENDPOINT=http://127.0.0.1:1")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(stderr.String(), tc.want) {
+			t.Fatalf("deploy.sh %v: %v, stderr %q; want exit 2 saying %q", tc.args, err, stderr.String(), tc.want)
+		}
+	}
 }
