@@ -16,6 +16,7 @@ var wirings = []struct {
 }{
 	{"logs", wireLogs},
 	{"lambda", wireFuncs},
+	{"glue", wireJobs},
 	{"sqs", wireQueues},
 	{"sns", wireTopics},
 	{"events", wireEvents},
