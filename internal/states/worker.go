@@ -107,6 +107,10 @@ func (s *Service) RunOnce(ctx context.Context) int {
 		return 0
 	}
 	now := s.now()
+	// A read first: claiming is a write, and most wake-ups find nothing due.
+	if next, err := s.st.WorkNextReady(ctx, &store.WorkNextReadyParams{}); err != nil || next > now.UnixMilli() {
+		return 0
+	}
 	rows, err := s.st.WorkClaim(ctx, &store.WorkClaimParams{Now: now.UnixMilli(), Owner: s.node, LeaseUntil: now.Add(s.cfg.Lease).UnixMilli(), Limit: free})
 	if err != nil {
 		if ctx.Err() == nil {

@@ -293,3 +293,23 @@ func TestValidateAndInputErrors(t *testing.T) {
 	_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String("???"), Output: aws.String("{}")})
 	wantCode(t, err, "InvalidToken")
 }
+
+func TestTestState(t *testing.T) {
+	t.Parallel()
+	c, _ := setup(t)
+	ctx := context.Background()
+	out, err := c.TestState(ctx, &sfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","Parameters":{"v.$":"$.x"},"Next":"After"}`), RoleArn: aws.String(role), Input: aws.String(`{"x":7}`)})
+	if err != nil || out.Status != types.TestExecutionStatusSucceeded || aws.ToString(out.Output) != `{"v":7}` || aws.ToString(out.NextState) != "After" {
+		t.Fatalf("Pass = %+v, %v", out, err)
+	}
+	out, err = c.TestState(ctx, &sfn.TestStateInput{Definition: aws.String(`{"Type":"Choice","Choices":[{"Variable":"$.x","NumericGreaterThan":5,"Next":"Big"}],"Default":"Small"}`), RoleArn: aws.String(role), Input: aws.String(`{"x":7}`)})
+	if err != nil || aws.ToString(out.NextState) != "Big" {
+		t.Fatalf("Choice = %+v, %v", out, err)
+	}
+	out, err = c.TestState(ctx, &sfn.TestStateInput{Definition: aws.String(`{"Type":"Fail","Error":"Nope","Cause":"because"}`), RoleArn: aws.String(role)})
+	if err != nil || out.Status != types.TestExecutionStatusFailed || aws.ToString(out.Error) != "Nope" {
+		t.Fatalf("Fail = %+v, %v", out, err)
+	}
+	_, err = c.TestState(ctx, &sfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","Next":`), RoleArn: aws.String(role)})
+	wantCode(t, err, "InvalidDefinition")
+}
