@@ -102,7 +102,7 @@ func TestExecutions(t *testing.T) {
 			t.Fatalf("write consuming another owner's claim: err %v", err)
 		}
 		if err := s.ExecutionWrite(ctx, &store.ExecutionWriteParams{Execution: &a2, PrevVersion: 1, Claimed: "w1", ClaimOwner: "n1",
-			History: &store.HistoryChunk{ExecutionARN: a.ARN, FirstID: 3, Events: []byte(`[3]`)},
+			History:     &store.HistoryChunk{ExecutionARN: a.ARN, FirstID: 3, Events: []byte(`[3]`)},
 			ActivityAdd: []*store.ActivityTaskRow{{ID: "t1", ActivityARN: "arn:act", ExecutionARN: a.ARN, Token: "tok", Input: "{}", Created: 1}}}); err != nil {
 			t.Fatalf("advance: %v", err)
 		}
