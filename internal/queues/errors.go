@@ -1,8 +1,6 @@
 package queues
 
 import (
-	"fmt"
-
 	"github.com/ceap/ceap/internal/awserr"
 )
 
@@ -92,5 +90,5 @@ func batchErr(err error) *BatchError {
 		}
 		return &BatchError{Code: code, Message: ae.Message, SenderFault: ae.Fault == awserr.Sender}
 	}
-	return &BatchError{Code: "InternalError", Message: fmt.Sprint(err), SenderFault: false}
+	return &BatchError{Code: "InternalError", Message: "The request processing has failed because of an unknown error.", SenderFault: false}
 }

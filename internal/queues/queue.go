@@ -151,7 +151,7 @@ func validName(name string, fifo bool) bool {
 // queue returns the live queue of account and name, from the cache when it is fresh.
 func (s *Service) queue(ctx context.Context, account, name string) (*Queue, error) {
 	k := queueKey{account, name}
-	now := time.Now()
+	now := s.clock.Now()
 	s.cacheMu.Lock()
 	c, ok := s.cache[k]
 	s.cacheMu.Unlock()

@@ -25,6 +25,9 @@ type ReceiveParams struct {
 	WaitTimeSeconds   *int64
 	// SystemAttributes are the message system attribute names asked for ("All" for all).
 	SystemAttributes []string
+	// LegacyAttributeNames are the names of the deprecated AttributeNames member; names that are
+	// not message system attributes are ignored, as SQS does.
+	LegacyAttributeNames []string
 	// MessageAttributes are the message attribute names asked for: "All", ".*", "prefix.*" or
 	// exact names.
 	MessageAttributes []string
@@ -81,9 +84,18 @@ func (s *Service) Receive(ctx context.Context, ref Ref, p ReceiveParams) ([]*Mes
 			return nil, errAttrName(n)
 		}
 	}
+	for _, n := range p.LegacyAttributeNames {
+		if systemNames[n] {
+			p.SystemAttributes = append(p.SystemAttributes, n)
+		}
+	}
 	deadline := s.clock.Now().Add(time.Duration(wait) * time.Second)
 	for {
-		woken := s.notify.wait(q.ID)
+		// Taken before the claim, so that a send between the claim and the wait still wakes.
+		var woken <-chan struct{}
+		if wait > 0 {
+			woken = s.notify.wait(q.ID)
+		}
 		msgs, err := s.claim(ctx, q, int(max), visibility, &p)
 		if err != nil || len(msgs) > 0 {
 			return msgs, err

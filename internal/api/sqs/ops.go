@@ -297,7 +297,7 @@ func (h *Handler) receiveMessage(ctx context.Context, r *protocol.Request) (any,
 	}
 	msgs, err := h.svc.Receive(ctx, ref, queues.ReceiveParams{
 		MaxMessages: in.MaxNumberOfMessages, VisibilityTimeout: in.VisibilityTimeout, WaitTimeSeconds: in.WaitTimeSeconds,
-		SystemAttributes:  append(append([]string{}, in.AttributeNames...), in.MessageSystemAttributeNames...),
+		SystemAttributes: in.MessageSystemAttributeNames, LegacyAttributeNames: in.AttributeNames,
 		MessageAttributes: in.MessageAttributeNames,
 	})
 	if err != nil {
