@@ -1,6 +1,7 @@
 package asl
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -181,6 +182,40 @@ func FuzzCompile(f *testing.F) {
 		s, o := p.Start(map[string]any{}, testContext(), testStart)
 		if s == nil || o.Status == "" {
 			t.Fatalf("Start returned no snapshot or status")
+		}
+	})
+}
+
+// FuzzExecute runs every definition that compiles to its end with scripted task results, and
+// checks the invariants of its history.
+func FuzzExecute(f *testing.F) {
+	for _, tc := range goldenCases() {
+		f.Add(tc.def, tc.input)
+	}
+	f.Fuzz(func(t *testing.T, def, input string) {
+		p, err := Compile(def)
+		if err != nil {
+			return
+		}
+		var in any
+		if json.Unmarshal([]byte(input), &in) != nil {
+			in = map[string]any{}
+		}
+		r := newRun(t, p)
+		r.start(in)
+		r.drive(script{}, []any{1.0, "two"})
+		checkEventChain(t, r.events)
+		switch r.out.Status {
+		case StatusSucceeded, StatusFailed, StatusTimedOut, StatusAborted:
+			if len(r.s.Pending) != 0 {
+				t.Fatalf("ended execution has pending commands %v", r.s.Pending)
+			}
+		case StatusRunning:
+			if len(r.s.Pending) == 0 && len(r.tasks) == 0 {
+				t.Fatalf("running execution waits on nothing")
+			}
+		default:
+			t.Fatalf("status %q", r.out.Status)
 		}
 	})
 }
