@@ -621,6 +621,13 @@ func (s *Service) history(ctx context.Context, arn string) ([]asl.HistoryEvent, 
 	if ev, ok := s.express.pendingHistory(arn); ok {
 		return ev, nil
 	}
+	if a, _ := parseARN(arn); a.Type == "express" {
+		row, err := s.st.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: arn, WithSnapshot: true})
+		if err != nil {
+			return nil, fmt.Errorf("history of %s: %w", arn, err)
+		}
+		return decodeHistory(row.Snapshot)
+	}
 	chunks, err := s.st.HistoryList(ctx, &store.HistoryListParams{ExecutionARN: arn})
 	if err != nil {
 		return nil, fmt.Errorf("history of %s: %w", arn, err)

@@ -199,6 +199,12 @@ func (r *expressRecorder) pendingRecord(arn string) (*store.ExecutionRow, *execD
 	return rec.row, rec.doc, true
 }
 
+func (r *expressRecorder) pendingCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.pending)
+}
+
 func (r *expressRecorder) pendingHistory(arn string) ([]asl.HistoryEvent, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -255,10 +261,10 @@ func (r *expressRecorder) flush(batch []*expressRecord) {
 		if rec.logsOnly {
 			continue
 		}
+		// An Express execution is written once, finished: its whole history rides in the row's
+		// snapshot column (one insert instead of two).
+		rec.row.Snapshot = encodeHistory(rec.history)
 		p.Executions = append(p.Executions, rec.row)
-		if len(rec.history) > 0 {
-			p.History = append(p.History, &store.HistoryChunk{ExecutionARN: rec.row.ARN, FirstID: rec.history[0].ID, Events: encodeHistory(rec.history)})
-		}
 	}
 	if err := r.s.st.ExecutionsRecord(ctx, p); err != nil {
 		r.s.log.Warn("express_record_failed", "count", len(batch), "err", err)

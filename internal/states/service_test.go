@@ -261,6 +261,13 @@ func TestExpressRetention(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	for f.s.express.pendingCount() > 0 {
+		time.Sleep(time.Millisecond)
+	}
+	h, err := f.s.GetExecutionHistory(context.Background(), testCaller, res.ARN, 0, false, true, "")
+	if err != nil || len(h.Events) != 4 || h.Events[3].Type != asl.EventExecutionSucceeded {
+		t.Fatalf("stored Express history = %+v, %v", h, err)
+	}
 	f.clock.Advance(defaultExpressRetention + time.Minute)
 	for {
 		_, err := f.s.DescribeExecution(context.Background(), testCaller, res.ARN)
