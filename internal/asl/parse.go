@@ -492,7 +492,11 @@ func (c *compiler) dataFields(st *state, o obj) {
 	st.assign = c.assignField(st, o)
 }
 
-func (c *compiler) assignField(st *state, o obj) *expr {
+func (c *compiler) assignField(st *state, o obj) *expr { return c.assignFieldAt(st, o, "") }
+
+// assignFieldAt compiles Assign; prefix names the enclosing rule or catcher in the causes of
+// JSONata failures ("Catch[0]/").
+func (c *compiler) assignFieldAt(st *state, o obj, prefix string) *expr {
 	v, ok := o.m["Assign"]
 	if !ok {
 		return nil
@@ -502,7 +506,7 @@ func (c *compiler) assignField(st *state, o obj) *expr {
 		return nil
 	}
 	if st.lang == langJSONata {
-		return c.jsonataField(o, "Assign")
+		return c.jsonataFieldAt(o, "Assign", prefix)
 	}
 	return c.jsonPathTemplate(o, "Assign")
 }
@@ -551,12 +555,19 @@ func (c *compiler) jsonPathTemplate(o obj, key string) *expr {
 	return e
 }
 
-func (c *compiler) jsonataField(o obj, key string) *expr {
+func (c *compiler) jsonataField(o obj, key string) *expr { return c.jsonataFieldAt(o, key, "") }
+
+// jsonataFieldAt compiles a JSONata field whose failures name it prefix+key.
+func (c *compiler) jsonataFieldAt(o obj, key, prefix string) *expr {
 	v, ok := o.m[key]
 	if !ok {
 		return nil
 	}
-	return c.jsonataValue(v, o.at(key), key)
+	e := c.jsonataValue(v, o.at(key), key)
+	if e != nil {
+		e.field = prefix + key
+	}
+	return e
 }
 
 func (c *compiler) jsonataValue(v any, loc, key string) *expr {
@@ -980,11 +991,11 @@ func (c *compiler) catch(st *state, o obj) {
 		}
 		k.next, _ = c.str(co, "Next")
 		if st.lang == langJSONata {
-			k.output = c.jsonataField(co, "Output")
+			k.output = c.jsonataFieldAt(co, "Output", fmt.Sprintf("Catch[%d]/", i))
 		} else {
 			k.resultPath = c.optPath(co, "ResultPath", true)
 		}
-		k.assign = c.assignField(st, co)
+		k.assign = c.assignFieldAt(st, co, fmt.Sprintf("Catch[%d]/", i))
 		st.catch = append(st.catch, k)
 	}
 }
@@ -1009,7 +1020,7 @@ func (c *compiler) choice(st *state, o obj) {
 			c.d.errorf(CodeSchema, loc, "A choice rule must be an object")
 			continue
 		}
-		r := c.choiceRule(st, obj{m: m, loc: loc}, true)
+		r := c.choiceRule(st, obj{m: m, loc: loc}, fmt.Sprintf("Choices[%d]/", i))
 		if r != nil {
 			st.choices = append(st.choices, r)
 		}
@@ -1017,7 +1028,8 @@ func (c *compiler) choice(st *state, o obj) {
 }
 
 // choiceRule compiles one rule; top says whether it is a top-level rule (with Next).
-func (c *compiler) choiceRule(st *state, o obj, top bool) *choiceRule {
+func (c *compiler) choiceRule(st *state, o obj, prefix string) *choiceRule {
+	top := prefix != ""
 	r := &choiceRule{}
 	extra := []string{"Comment"}
 	if top {
@@ -1026,7 +1038,7 @@ func (c *compiler) choiceRule(st *state, o obj, top bool) *choiceRule {
 			c.d.errorf(CodeSchema, o.loc, "These fields are required: [Next]")
 		}
 		r.next, _ = c.str(o, "Next")
-		r.assign = c.assignField(st, o)
+		r.assign = c.assignFieldAt(st, o, prefix)
 	}
 	if st.lang == langJSONata {
 		allowed := fieldSet(append(extra, "Condition", "Output")...)
@@ -1035,8 +1047,8 @@ func (c *compiler) choiceRule(st *state, o obj, top bool) *choiceRule {
 			c.d.errorf(CodeSchema, o.loc, "These fields are required: [Condition]")
 			return nil
 		}
-		r.condition = c.jsonataField(o, "Condition")
-		r.output = c.jsonataField(o, "Output")
+		r.condition = c.jsonataFieldAt(o, "Condition", prefix)
+		r.output = c.jsonataFieldAt(o, "Output", prefix)
 		return r
 	}
 	var ops []string
@@ -1069,7 +1081,7 @@ func (c *compiler) choiceRule(st *state, o obj, top bool) *choiceRule {
 		if !ok {
 			return nil
 		}
-		r.not = c.choiceRule(st, no, false)
+		r.not = c.choiceRule(st, no, "")
 		if r.not == nil {
 			return nil
 		}
@@ -1093,7 +1105,7 @@ func (c *compiler) choiceRule(st *state, o obj, top bool) *choiceRule {
 				c.d.errorf(CodeSchema, fmt.Sprintf("%s/%d", o.at(key), i), "A choice rule must be an object")
 				continue
 			}
-			if sub := c.choiceRule(st, obj{m: m, loc: fmt.Sprintf("%s/%d", o.at(key), i)}, false); sub != nil {
+			if sub := c.choiceRule(st, obj{m: m, loc: fmt.Sprintf("%s/%d", o.at(key), i)}, ""); sub != nil {
 				subs = append(subs, sub)
 			}
 		}

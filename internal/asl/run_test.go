@@ -473,3 +473,14 @@ func TestRunExecutionTimeoutStopsInlineTask(t *testing.T) {
 		t.Fatalf("history %s", got)
 	}
 }
+
+func TestJSONataFailureNamesTheField(t *testing.T) {
+	t.Parallel()
+	r := execute(t, `{"QueryLanguage":"JSONata","StartAt":"C","States":{
+		"C":{"Type":"Choice","Choices":[{"Condition":"{% $states.input.x = 1 %}","Output":{"v":"{% $states.input.nope %}"},"Next":"D"}]},
+		"D":{"Type":"Succeed"}}}`, `{"x":1}`, nil)
+	want := "An error occurred while executing the state 'C' (entered at the event id #2). The JSONata expression '$states.input.nope' specified for the field 'Choices[0]/Output/v' returned nothing (undefined)."
+	if r.out.Status != StatusFailed || r.out.Error != "States.QueryEvaluationError" || r.out.Cause != want {
+		t.Fatalf("outcome %s %s %q", r.out.Status, r.out.Error, r.out.Cause)
+	}
+}
