@@ -484,3 +484,27 @@ func TestJSONataFailureNamesTheField(t *testing.T) {
 		t.Fatalf("outcome %s %s %q", r.out.Status, r.out.Error, r.out.Cause)
 	}
 }
+
+func TestProgramIsSafeForConcurrentExecutions(t *testing.T) {
+	t.Parallel()
+	p := mustCompile(t, benchTransitions)
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx := testContext()
+			ctx.ExecutionName = fmt.Sprintf("exec-%d", i)
+			_, o := p.Start(map[string]any{"id": float64(i * 5)}, ctx, testStart)
+			if o.Status != StatusSucceeded {
+				errs <- o.Status + " " + o.Cause
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
