@@ -36,6 +36,7 @@ type fakeQueue struct {
 	ready    []Message
 	deleted  map[string]bool
 	receives int
+	failNext int // receives that fail before the queue answers again
 	signal   chan struct{}
 }
 
@@ -61,6 +62,11 @@ func (q *fakeQueue) Receive(ctx context.Context, account, arn string, max int, w
 	for {
 		q.mu.Lock()
 		q.receives++
+		if q.failNext > 0 {
+			q.failNext--
+			q.mu.Unlock()
+			return nil, errors.New("queue unavailable")
+		}
 		if n := min(max, len(q.ready)); n > 0 {
 			out := append([]Message(nil), q.ready[:n]...)
 			q.ready = q.ready[n:]
@@ -647,3 +653,19 @@ func isCode(err error, code string) bool {
 }
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+func TestReceiveFailuresBackOffAndRecover(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil, "n1", nil)
+	e.queue.mu.Lock()
+	e.queue.failNext = 6
+	e.queue.mu.Unlock()
+	if _, err := e.svc.Create(context.Background(), acct, "us-east-1", createInput("p", RequestResponse)); err != nil {
+		t.Fatal(err)
+	}
+	e.queue.send("after-outage")
+	if in := waitInput(t, e.target); !strings.Contains(in, "after-outage") {
+		t.Fatalf("target got %s", in)
+	}
+	eventually(t, "delete", func() bool { return e.queue.isDeleted("rh-after-outage") })
+}

@@ -280,18 +280,28 @@ func (s *Service) startRunner(k pipeKey, p *Pipe, version string) {
 // poll receives batches and delivers them until ctx ends. A batch being delivered when ctx
 // ends is finished first (unless the service is being killed).
 func (s *Service) poll(ctx context.Context, p *Pipe, filters []*pattern.Pattern) {
+	failures := 0
 	for ctx.Err() == nil {
 		batch, err := s.receiveBatch(ctx, p)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
-			s.log.Warn("pipe_receive_failed", "account", p.Account, "pipe", p.Name, "err", err)
+			if failures == 0 {
+				s.log.Warn("pipe_receive_failed", "account", p.Account, "pipe", p.Name, "err", err)
+			}
+			failures++
+			// Back off while the source keeps failing (a deleted queue, the store away).
+			delay := min(s.cfg.RetryDelay<<min(failures-1, 5), maxRetryDelay)
 			select {
 			case <-ctx.Done():
-			case <-s.cfg.Clock.After(s.cfg.RetryDelay):
+			case <-s.cfg.Clock.After(delay):
 			}
 			continue
+		}
+		if failures > 0 {
+			s.log.Info("pipe_receive_recovered", "account", p.Account, "pipe", p.Name, "failures", failures)
+			failures = 0
 		}
 		if len(batch) == 0 {
 			continue
@@ -299,6 +309,9 @@ func (s *Service) poll(ctx context.Context, p *Pipe, filters []*pattern.Pattern)
 		s.Deliver(s.killCtx, p, batch, filters)
 	}
 }
+
+// maxRetryDelay caps the pause between failed receives.
+const maxRetryDelay = 30 * time.Second
 
 // receiveBatch gathers up to the pipe's batch size, waiting at most the batching window once the
 // first message is in.
