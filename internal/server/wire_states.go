@@ -9,13 +9,17 @@ import (
 )
 
 // wireStates builds the Step Functions service, serves its API and runs its worker (timers,
-// tasks, child executions) and its Express recorder.
+// tasks, child executions) and its Express recorder. GetActivityTask long polls end as soon as
+// the server begins to shut down.
 func wireStates(s *Server) error {
 	svc := states.New(states.Config{
 		Store: s.store, Clock: s.clock, Metrics: s.metrics, Log: s.log.With("component", "states"),
 		ExpressRetention: time.Duration(s.cfg.ExpressRetention),
 		// TODO: Logs: the logs service's sink, once internal/logs serves PutLogEvents.
 	})
+	if s.http != nil {
+		s.http.RegisterOnShutdown(svc.EndPolls)
+	}
 	s.handle(protocol.States, apisfn.New(svc, s.log.With("component", "sfn")))
 	s.component(protocol.States, svc)
 	return nil

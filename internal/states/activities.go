@@ -147,6 +147,8 @@ func (s *Service) GetActivityTask(ctx context.Context, c Caller, arn, worker str
 			return nil, nil
 		case <-s.stop:
 			return nil, nil
+		case <-s.endPolls:
+			return nil, nil
 		}
 	}
 }

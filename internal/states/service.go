@@ -163,6 +163,8 @@ type Service struct {
 
 	stopOnce sync.Once
 	stop     chan struct{}
+	wakeOnce sync.Once
+	endPolls chan struct{} // closed by EndPolls
 	wg       sync.WaitGroup
 	inflight chan struct{}
 }
@@ -193,6 +195,7 @@ func New(cfg Config) *Service {
 		wake:      make(chan struct{}, 1),
 		actSignal: make(chan struct{}),
 		stop:      make(chan struct{}),
+		endPolls:  make(chan struct{}),
 		inflight:  make(chan struct{}, cfg.Workers),
 	}
 	s.express = newExpressRecorder(s)
@@ -248,6 +251,13 @@ func (s *Service) Stop(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// EndPolls ends every GetActivityTask long poll at once (empty answers) and makes new ones
+// return immediately: the server calls it when it begins to shut down, so that long polls never
+// hold up a graceful stop.
+func (s *Service) EndPolls() {
+	s.wakeOnce.Do(func() { close(s.endPolls) })
 }
 
 // signalWork wakes the worker loop.

@@ -291,3 +291,32 @@ func TestNames(t *testing.T) {
 		}
 	}
 }
+
+func TestEndPollsEndsLongPolls(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	act, err := f.s.CreateActivity(context.Background(), testCaller, "idle", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan *ActivityTask, 1)
+	go func() {
+		task, _ := f.s.GetActivityTask(context.Background(), testCaller, act.ARN, "w")
+		done <- task
+	}()
+	time.Sleep(20 * time.Millisecond)
+	select {
+	case <-done:
+		t.Fatal("the poll returned before EndPolls with no task queued")
+	default:
+	}
+	f.s.EndPolls()
+	select {
+	case task := <-done:
+		if task != nil {
+			t.Fatalf("got a task %+v from an empty activity", task)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("EndPolls did not end the long poll")
+	}
+}
