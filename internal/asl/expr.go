@@ -56,11 +56,7 @@ func (e *expr) eval(env *evalEnv) (any, error) {
 	if e.t.IsConstant() {
 		return e.t.Eval(template.Env{})
 	}
-	var ctx any
-	if env.context != nil {
-		ctx = env.context()
-	}
-	v, err := e.t.Eval(template.Env{Input: env.input, Context: ctx, Vars: env.vars, States: env.states, Rand: env.rand, Field: e.field})
+	v, err := e.t.Eval(template.Env{Input: env.input, LazyContext: env.context, Vars: env.vars, States: env.states, Rand: env.rand, Field: e.field})
 	if err != nil {
 		return nil, fault.As(err)
 	}
