@@ -508,3 +508,49 @@ func TestProgramIsSafeForConcurrentExecutions(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+func TestRedriveAfterTimeoutRerunsOnlyUnfinishedIterations(t *testing.T) {
+	t.Parallel()
+	r := newRun(t, mustCompile(t, `{"TimeoutSeconds":30,"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":2,
+		"ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}},"End":true}}}`))
+	r.start([]any{1.0, 2.0, 3.0})
+	first := r.invokes[0].ID
+	r.resume(TaskSucceeded{ID: first, Output: "one"})
+	// Items 2 and 3 hang until the execution times out.
+	r.now = r.now.Add(31 * time.Second)
+	for id, pd := range r.s.Pending {
+		if pd.Kind == TimerExecutionTimeout {
+			r.resume(TimerFired{ID: id})
+		}
+	}
+	if r.out.Status != StatusTimedOut {
+		t.Fatalf("status %s", r.out.Status)
+	}
+	var cancelled int
+	for _, c := range r.out.Commands {
+		if _, ok := c.(CancelTask); ok {
+			cancelled++
+		}
+	}
+	if cancelled != 2 {
+		t.Fatalf("%d tasks cancelled at the timeout, want 2", cancelled)
+	}
+	before := len(r.invokes)
+	o, err := r.p.Redrive(r.s, r.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.absorb(o)
+	if got := len(r.invokes) - before; got != 2 {
+		t.Fatalf("redrive invoked %d tasks, want the 2 unfinished iterations", got)
+	}
+	for _, inv := range r.invokes[before:] {
+		r.resume(TaskSucceeded{ID: inv.ID, Output: inv.Parameters})
+	}
+	if got := compactJSON(r.out.Output); r.out.Status != StatusSucceeded || got != `["one",2,3]` {
+		t.Fatalf("after redrive: %s %s", r.out.Status, got)
+	}
+	if r.s.Context.RedriveCount != 1 {
+		t.Fatalf("RedriveCount %d", r.s.Context.RedriveCount)
+	}
+}
