@@ -22,6 +22,44 @@ type EventStore interface {
 	TargetsRemove(ctx context.Context, p *TargetsRemoveParams) ([]string, error)
 	// TargetsList returns the targets of a rule, by id.
 	TargetsList(ctx context.Context, p *RuleGetParams) ([]*TargetRow, error)
+
+	// DeliveriesAdd records deliveries of matched events to targets (the outbox).
+	DeliveriesAdd(ctx context.Context, rows []*DeliveryRow) error
+	// DeliveriesClaim leases up to Limit deliveries that are due at Now and not leased by a live
+	// owner, oldest due first, to Owner until Until. Two claimers never get the same row.
+	DeliveriesClaim(ctx context.Context, p *DeliveriesClaimParams) ([]*DeliveryRow, error)
+	// DeliveryDelete removes a delivery (done, or given up).
+	DeliveryDelete(ctx context.Context, id string) error
+	// DeliveryRetry frees a delivery's lease and makes it due again at NextAt after Attempts
+	// attempts.
+	DeliveryRetry(ctx context.Context, p *DeliveryRetryParams) error
+}
+
+// DeliveryRow is one pending delivery of an event to a target.
+type DeliveryRow struct {
+	ID       string
+	Account  string
+	Rule     string
+	Target   []byte // the target as the service encodes it (JSON)
+	Input    []byte // what the target receives
+	Attempts int
+	NextAt   int64
+	Created  int64
+}
+
+// DeliveriesClaimParams are the arguments of DeliveriesClaim.
+type DeliveriesClaimParams struct {
+	Owner string
+	Now   int64
+	Until int64
+	Limit int
+}
+
+// DeliveryRetryParams are the arguments of DeliveryRetry.
+type DeliveryRetryParams struct {
+	ID       string
+	Attempts int
+	NextAt   int64
 }
 
 // RuleRow is one rule.

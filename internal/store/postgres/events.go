@@ -106,3 +106,44 @@ func (db *DB) TargetsList(ctx context.Context, p *store.RuleGetParams) ([]*store
 		return t, r.Scan(&t.ID, &t.ARN, &t.Spec)
 	})
 }
+
+// DeliveriesAdd records deliveries.
+func (db *DB) DeliveriesAdd(ctx context.Context, rows []*store.DeliveryRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	return db.write(ctx, func(tx pgx.Tx) error {
+		for _, r := range rows {
+			if _, err := tx.Exec(ctx, `INSERT INTO event_deliveries (id, account, rule, target, input, attempts, next_at, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+				r.ID, r.Account, r.Rule, r.Target, r.Input, r.Attempts, r.NextAt, r.Created); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// DeliveriesClaim leases due deliveries (FOR UPDATE SKIP LOCKED: concurrent claimers never
+// share a row).
+func (db *DB) DeliveriesClaim(ctx context.Context, p *store.DeliveriesClaimParams) ([]*store.DeliveryRow, error) {
+	rows, err := db.pool.Query(ctx, `UPDATE event_deliveries SET lease_owner = $1, lease_until = $2
+		WHERE id IN (SELECT id FROM event_deliveries WHERE next_at <= $3 AND lease_until <= $3 ORDER BY next_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+		RETURNING id, account, rule, target, input, attempts, next_at, created`, p.Owner, p.Until, p.Now, p.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*store.DeliveryRow, error) {
+		d := &store.DeliveryRow{}
+		return d, r.Scan(&d.ID, &d.Account, &d.Rule, &d.Target, &d.Input, &d.Attempts, &d.NextAt, &d.Created)
+	})
+}
+
+// DeliveryDelete removes a delivery.
+func (db *DB) DeliveryDelete(ctx context.Context, id string) error {
+	return affected(db.pool.Exec(ctx, `DELETE FROM event_deliveries WHERE id = $1`, id))
+}
+
+// DeliveryRetry reschedules a delivery.
+func (db *DB) DeliveryRetry(ctx context.Context, p *store.DeliveryRetryParams) error {
+	return affected(db.pool.Exec(ctx, `UPDATE event_deliveries SET attempts = $1, next_at = $2, lease_owner = '', lease_until = 0 WHERE id = $3`, p.Attempts, p.NextAt, p.ID))
+}

@@ -134,3 +134,59 @@ func (db *DB) TargetsList(ctx context.Context, p *store.RuleGetParams) ([]*store
 	})
 	return out, err
 }
+
+// DeliveriesAdd records deliveries.
+func (db *DB) DeliveriesAdd(ctx context.Context, rows []*store.DeliveryRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	return db.write(ctx, func(tx *sql.Tx) error {
+		for _, r := range rows {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO event_deliveries (id, account, rule, target, input, attempts, next_at, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+				r.ID, r.Account, r.Rule, r.Target, r.Input, r.Attempts, r.NextAt, r.Created); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// DeliveriesClaim leases due deliveries.
+func (db *DB) DeliveriesClaim(ctx context.Context, p *store.DeliveriesClaimParams) ([]*store.DeliveryRow, error) {
+	var out []*store.DeliveryRow
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		out = out[:0]
+		rows, err := tx.QueryContext(ctx, `UPDATE event_deliveries SET lease_owner = ?, lease_until = ?
+			WHERE id IN (SELECT id FROM event_deliveries WHERE next_at <= ? AND lease_until <= ? ORDER BY next_at LIMIT ?)
+			RETURNING id, account, rule, target, input, attempts, next_at, created`, p.Owner, p.Until, p.Now, p.Now, p.Limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			r := &store.DeliveryRow{}
+			if err := rows.Scan(&r.ID, &r.Account, &r.Rule, &r.Target, &r.Input, &r.Attempts, &r.NextAt, &r.Created); err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// DeliveryDelete removes a delivery.
+func (db *DB) DeliveryDelete(ctx context.Context, id string) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM event_deliveries WHERE id = ?`, id)
+		return affected(res, err)
+	})
+}
+
+// DeliveryRetry reschedules a delivery.
+func (db *DB) DeliveryRetry(ctx context.Context, p *store.DeliveryRetryParams) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE event_deliveries SET attempts = ?, next_at = ?, lease_owner = '', lease_until = 0 WHERE id = ?`, p.Attempts, p.NextAt, p.ID)
+		return affected(res, err)
+	})
+}
