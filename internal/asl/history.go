@@ -37,35 +37,43 @@ type HistoryEvent struct {
 	ID              int64     `json:"id"`
 	PreviousEventID int64     `json:"previousEventId"`
 
-	ActivityFailedEventDetails          *ErrorDetails                        `json:"activityFailedEventDetails,omitempty"`
-	ActivityScheduledEventDetails       *ActivityScheduledEventDetails       `json:"activityScheduledEventDetails,omitempty"`
-	ActivityStartedEventDetails         *ActivityStartedEventDetails         `json:"activityStartedEventDetails,omitempty"`
-	ActivitySucceededEventDetails       *OutputDetails                       `json:"activitySucceededEventDetails,omitempty"`
-	ActivityTimedOutEventDetails        *ErrorDetails                        `json:"activityTimedOutEventDetails,omitempty"`
-	TaskFailedEventDetails              *TaskErrorDetails                    `json:"taskFailedEventDetails,omitempty"`
-	TaskScheduledEventDetails           *TaskScheduledEventDetails           `json:"taskScheduledEventDetails,omitempty"`
-	TaskStartedEventDetails             *TaskStartedEventDetails             `json:"taskStartedEventDetails,omitempty"`
-	TaskSubmittedEventDetails           *TaskOutputDetails                   `json:"taskSubmittedEventDetails,omitempty"`
-	TaskSucceededEventDetails           *TaskOutputDetails                   `json:"taskSucceededEventDetails,omitempty"`
-	TaskTimedOutEventDetails            *TaskErrorDetails                    `json:"taskTimedOutEventDetails,omitempty"`
-	ExecutionFailedEventDetails         *ErrorDetails                        `json:"executionFailedEventDetails,omitempty"`
-	ExecutionStartedEventDetails        *ExecutionStartedEventDetails        `json:"executionStartedEventDetails,omitempty"`
-	ExecutionSucceededEventDetails      *OutputDetails                       `json:"executionSucceededEventDetails,omitempty"`
-	ExecutionAbortedEventDetails        *ErrorDetails                        `json:"executionAbortedEventDetails,omitempty"`
-	ExecutionTimedOutEventDetails       *ErrorDetails                        `json:"executionTimedOutEventDetails,omitempty"`
-	ExecutionRedrivenEventDetails       *ExecutionRedrivenEventDetails       `json:"executionRedrivenEventDetails,omitempty"`
-	MapStateStartedEventDetails         *MapStateStartedEventDetails         `json:"mapStateStartedEventDetails,omitempty"`
-	MapIterationStartedEventDetails     *MapIterationEventDetails            `json:"mapIterationStartedEventDetails,omitempty"`
-	MapIterationSucceededEventDetails   *MapIterationEventDetails            `json:"mapIterationSucceededEventDetails,omitempty"`
-	MapIterationFailedEventDetails      *MapIterationEventDetails            `json:"mapIterationFailedEventDetails,omitempty"`
-	MapIterationAbortedEventDetails     *MapIterationEventDetails            `json:"mapIterationAbortedEventDetails,omitempty"`
-	LambdaFunctionFailedEventDetails    *ErrorDetails                        `json:"lambdaFunctionFailedEventDetails,omitempty"`
-	LambdaFunctionScheduledEventDetails *LambdaFunctionScheduledEventDetails `json:"lambdaFunctionScheduledEventDetails,omitempty"`
-	LambdaFunctionSucceededEventDetails *OutputDetails                       `json:"lambdaFunctionSucceededEventDetails,omitempty"`
-	LambdaFunctionTimedOutEventDetails  *ErrorDetails                        `json:"lambdaFunctionTimedOutEventDetails,omitempty"`
-	StateEnteredEventDetails            *StateEnteredEventDetails            `json:"stateEnteredEventDetails,omitempty"`
-	StateExitedEventDetails             *StateExitedEventDetails             `json:"stateExitedEventDetails,omitempty"`
-	EvaluationFailedEventDetails        *EvaluationFailedEventDetails        `json:"evaluationFailedEventDetails,omitempty"`
+	ActivityScheduleFailedEventDetails       *ErrorDetails                        `json:"activityScheduleFailedEventDetails,omitempty"`
+	TaskStartFailedEventDetails              *TaskErrorDetails                    `json:"taskStartFailedEventDetails,omitempty"`
+	TaskSubmitFailedEventDetails             *TaskErrorDetails                    `json:"taskSubmitFailedEventDetails,omitempty"`
+	LambdaFunctionScheduleFailedEventDetails *ErrorDetails                        `json:"lambdaFunctionScheduleFailedEventDetails,omitempty"`
+	LambdaFunctionStartFailedEventDetails    *ErrorDetails                        `json:"lambdaFunctionStartFailedEventDetails,omitempty"`
+	MapRunStartedEventDetails                *MapRunStartedEventDetails           `json:"mapRunStartedEventDetails,omitempty"`
+	MapRunFailedEventDetails                 *ErrorDetails                        `json:"mapRunFailedEventDetails,omitempty"`
+	MapRunRedrivenEventDetails               *MapRunRedrivenEventDetails          `json:"mapRunRedrivenEventDetails,omitempty"`
+	ActivityFailedEventDetails               *ErrorDetails                        `json:"activityFailedEventDetails,omitempty"`
+	ActivityScheduledEventDetails            *ActivityScheduledEventDetails       `json:"activityScheduledEventDetails,omitempty"`
+	ActivityStartedEventDetails              *ActivityStartedEventDetails         `json:"activityStartedEventDetails,omitempty"`
+	ActivitySucceededEventDetails            *OutputDetails                       `json:"activitySucceededEventDetails,omitempty"`
+	ActivityTimedOutEventDetails             *ErrorDetails                        `json:"activityTimedOutEventDetails,omitempty"`
+	TaskFailedEventDetails                   *TaskErrorDetails                    `json:"taskFailedEventDetails,omitempty"`
+	TaskScheduledEventDetails                *TaskScheduledEventDetails           `json:"taskScheduledEventDetails,omitempty"`
+	TaskStartedEventDetails                  *TaskStartedEventDetails             `json:"taskStartedEventDetails,omitempty"`
+	TaskSubmittedEventDetails                *TaskOutputDetails                   `json:"taskSubmittedEventDetails,omitempty"`
+	TaskSucceededEventDetails                *TaskOutputDetails                   `json:"taskSucceededEventDetails,omitempty"`
+	TaskTimedOutEventDetails                 *TaskErrorDetails                    `json:"taskTimedOutEventDetails,omitempty"`
+	ExecutionFailedEventDetails              *ErrorDetails                        `json:"executionFailedEventDetails,omitempty"`
+	ExecutionStartedEventDetails             *ExecutionStartedEventDetails        `json:"executionStartedEventDetails,omitempty"`
+	ExecutionSucceededEventDetails           *OutputDetails                       `json:"executionSucceededEventDetails,omitempty"`
+	ExecutionAbortedEventDetails             *ErrorDetails                        `json:"executionAbortedEventDetails,omitempty"`
+	ExecutionTimedOutEventDetails            *ErrorDetails                        `json:"executionTimedOutEventDetails,omitempty"`
+	ExecutionRedrivenEventDetails            *ExecutionRedrivenEventDetails       `json:"executionRedrivenEventDetails,omitempty"`
+	MapStateStartedEventDetails              *MapStateStartedEventDetails         `json:"mapStateStartedEventDetails,omitempty"`
+	MapIterationStartedEventDetails          *MapIterationEventDetails            `json:"mapIterationStartedEventDetails,omitempty"`
+	MapIterationSucceededEventDetails        *MapIterationEventDetails            `json:"mapIterationSucceededEventDetails,omitempty"`
+	MapIterationFailedEventDetails           *MapIterationEventDetails            `json:"mapIterationFailedEventDetails,omitempty"`
+	MapIterationAbortedEventDetails          *MapIterationEventDetails            `json:"mapIterationAbortedEventDetails,omitempty"`
+	LambdaFunctionFailedEventDetails         *ErrorDetails                        `json:"lambdaFunctionFailedEventDetails,omitempty"`
+	LambdaFunctionScheduledEventDetails      *LambdaFunctionScheduledEventDetails `json:"lambdaFunctionScheduledEventDetails,omitempty"`
+	LambdaFunctionSucceededEventDetails      *OutputDetails                       `json:"lambdaFunctionSucceededEventDetails,omitempty"`
+	LambdaFunctionTimedOutEventDetails       *ErrorDetails                        `json:"lambdaFunctionTimedOutEventDetails,omitempty"`
+	StateEnteredEventDetails                 *StateEnteredEventDetails            `json:"stateEnteredEventDetails,omitempty"`
+	StateExitedEventDetails                  *StateExitedEventDetails             `json:"stateExitedEventDetails,omitempty"`
+	EvaluationFailedEventDetails             *EvaluationFailedEventDetails        `json:"evaluationFailedEventDetails,omitempty"`
 }
 
 // DataDetails is HistoryEventExecutionDataDetails.
@@ -90,6 +98,10 @@ type ExecutionStartedEventDetails struct {
 	Input        string       `json:"input"`
 	InputDetails *DataDetails `json:"inputDetails,omitempty"`
 	RoleArn      string       `json:"roleArn,omitempty"`
+	// StateMachineAliasArn and StateMachineVersionArn are set by the driver when the
+	// execution started through an alias or a version.
+	StateMachineAliasArn   string `json:"stateMachineAliasArn,omitempty"`
+	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
 }
 
 // ExecutionRedrivenEventDetails is the detail of ExecutionRedriven.
@@ -191,4 +203,15 @@ type EvaluationFailedEventDetails struct {
 	Cause    string `json:"cause,omitempty"`
 	Location string `json:"location,omitempty"`
 	State    string `json:"state"`
+}
+
+// MapRunStartedEventDetails is the detail of MapRunStarted.
+type MapRunStartedEventDetails struct {
+	MapRunArn string `json:"mapRunArn,omitempty"`
+}
+
+// MapRunRedrivenEventDetails is the detail of MapRunRedriven.
+type MapRunRedrivenEventDetails struct {
+	MapRunArn    string `json:"mapRunArn,omitempty"`
+	RedriveCount int    `json:"redriveCount"`
 }
