@@ -223,9 +223,16 @@ func (db *DB) LogEventScan(ctx context.Context, p *store.LogEventScanParams) ([]
 	if len(p.StreamIDs) > 0 {
 		b.WriteString(` AND stream_id = ANY(` + arg(p.StreamIDs) + `)`)
 	}
-	b.WriteString(` AND ts >= ` + arg(p.Start))
-	if p.End > 0 {
-		b.WriteString(` AND ts < ` + arg(p.End))
+	start, end := p.Start, p.End
+	if p.AfterID > 0 && !p.Descending {
+		start = max(start, p.AfterTime)
+	}
+	if p.AfterID > 0 && p.Descending && (end == 0 || p.AfterTime+1 < end) {
+		end = p.AfterTime + 1
+	}
+	b.WriteString(` AND ts >= ` + arg(start))
+	if end > 0 {
+		b.WriteString(` AND ts < ` + arg(end))
 	}
 	if p.AfterID > 0 {
 		op := ">"

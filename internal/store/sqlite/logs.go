@@ -268,17 +268,26 @@ func (db *DB) LogEventScan(ctx context.Context, p *store.LogEventScanParams) ([]
 			}
 		}
 	}
+	// The cursor is written as plain bounds on ts (which the index ranges over) plus a tie-break
+	// on id, rather than a row-value comparison that SQLite would not use to seek.
+	start, end := p.Start, p.End
+	if p.AfterID > 0 && !p.Descending {
+		start = max(start, p.AfterTime)
+	}
+	if p.AfterID > 0 && p.Descending && (end == 0 || p.AfterTime+1 < end) {
+		end = p.AfterTime + 1
+	}
 	b.WriteString(` AND ts >= ?`)
-	args = append(args, p.Start)
-	if p.End > 0 {
+	args = append(args, start)
+	if end > 0 {
 		b.WriteString(` AND ts < ?`)
-		args = append(args, p.End)
+		args = append(args, end)
 	}
 	if p.AfterID > 0 {
 		if p.Descending {
-			b.WriteString(` AND (ts, id) < (?, ?)`)
+			b.WriteString(` AND (ts < ? OR id < ?)`)
 		} else {
-			b.WriteString(` AND (ts, id) > (?, ?)`)
+			b.WriteString(` AND (ts > ? OR id > ?)`)
 		}
 		args = append(args, p.AfterTime, p.AfterID)
 	}
