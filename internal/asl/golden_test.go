@@ -23,7 +23,7 @@ type goldenCase struct {
 	status  string // expected final status
 }
 
-var lambdaInvoke = `"Resource":"arn:aws:states:::lambda:invoke"`
+const lambdaInvoke = `"Resource":"arn:aws:states:::lambda:invoke"`
 
 func goldenCases() []goldenCase {
 	return []goldenCase{
