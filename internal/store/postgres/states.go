@@ -160,66 +160,67 @@ func executionArgs(e *store.ExecutionRow) []any {
 	return []any{e.ARN, e.Account, e.StateMachineARN, e.Name, e.Status, e.Express, e.StartedAt, e.StoppedAt, e.RedriveCount, e.RedrivenAt, e.ExpiresAt, e.Version, e.Doc, e.Snapshot}
 }
 
-// ExecutionWrite advances one execution in one transaction.
+// ExecutionWrite advances one execution in one transaction, its statements pipelined in one
+// batch (one round trip).
 func (db *DB) ExecutionWrite(ctx context.Context, p *store.ExecutionWriteParams) error {
 	e := p.Execution
 	return db.write(ctx, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
 		if p.PrevVersion == 0 {
-			tag, err := tx.Exec(ctx, insertExecution+` ON CONFLICT (arn) DO NOTHING`, executionArgs(e)...)
-			if err != nil {
-				return fmt.Errorf("insert execution %s: %w", e.ARN, err)
-			}
-			if tag.RowsAffected() == 0 {
-				return fmt.Errorf("execution %s: %w", e.ARN, store.ErrAlreadyExists)
-			}
+			b.Queue(insertExecution+` ON CONFLICT (arn) DO NOTHING`, executionArgs(e)...)
 		} else {
-			tag, err := tx.Exec(ctx, `UPDATE sfn_executions SET status = $1, stopped = $2, redrive_count = $3, redriven = $4, expires = $5, version = $6, doc = $7, snapshot = $8
+			b.Queue(`UPDATE sfn_executions SET status = $1, stopped = $2, redrive_count = $3, redriven = $4, expires = $5, version = $6, doc = $7, snapshot = $8
 				WHERE arn = $9 AND version = $10`,
 				e.Status, e.StoppedAt, e.RedriveCount, e.RedrivenAt, e.ExpiresAt, e.Version, e.Doc, e.Snapshot, e.ARN, p.PrevVersion)
-			if err != nil {
-				return fmt.Errorf("update execution %s: %w", e.ARN, err)
-			}
-			if tag.RowsAffected() == 0 {
-				return fmt.Errorf("execution %s version %d: %w", e.ARN, p.PrevVersion, store.ErrConflict)
-			}
 		}
 		if p.Claimed != "" {
-			tag, err := tx.Exec(ctx, `DELETE FROM sfn_work WHERE id = $1 AND owner = $2`, p.Claimed, p.ClaimOwner)
+			b.Queue(`DELETE FROM sfn_work WHERE id = $1 AND owner = $2`, p.Claimed, p.ClaimOwner)
+		}
+		if p.History != nil && len(p.History.Events) > 0 {
+			b.Queue(`INSERT INTO sfn_history (execution, first_id, events) VALUES ($1, $2, $3)`, p.History.ExecutionARN, p.History.FirstID, p.History.Events)
+		}
+		for _, id := range p.WorkDelete {
+			b.Queue(`DELETE FROM sfn_work WHERE id = $1`, id)
+		}
+		for _, w := range p.WorkAdd {
+			b.Queue(`INSERT INTO sfn_work (id, execution, kind, ready_at, owner, doc) VALUES ($1, $2, $3, $4, $5, $6)
+				ON CONFLICT (id) DO UPDATE SET execution = excluded.execution, kind = excluded.kind, ready_at = excluded.ready_at, owner = excluded.owner, doc = excluded.doc`,
+				w.ID, w.ExecutionARN, w.Kind, w.ReadyAt, w.Owner, w.Doc)
+		}
+		for _, id := range p.ActivityDelete {
+			b.Queue(`DELETE FROM sfn_activity_tasks WHERE id = $1`, id)
+		}
+		for _, a := range p.ActivityAdd {
+			b.Queue(`INSERT INTO sfn_activity_tasks (id, activity, execution, token, input, created, claimed_at, worker) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+				ON CONFLICT (id) DO NOTHING`,
+				a.ID, a.ActivityARN, a.ExecutionARN, a.Token, a.Input, a.Created, a.ClaimedAt, a.Worker)
+		}
+		br := tx.SendBatch(ctx, b)
+		tag, err := br.Exec()
+		switch {
+		case err != nil:
+			br.Close()
+			return fmt.Errorf("write execution %s: %w", e.ARN, err)
+		case tag.RowsAffected() == 0 && p.PrevVersion == 0:
+			br.Close()
+			return fmt.Errorf("execution %s: %w", e.ARN, store.ErrAlreadyExists)
+		case tag.RowsAffected() == 0:
+			br.Close()
+			return fmt.Errorf("execution %s version %d: %w", e.ARN, p.PrevVersion, store.ErrConflict)
+		}
+		if p.Claimed != "" {
+			tag, err := br.Exec()
 			if err != nil {
+				br.Close()
 				return fmt.Errorf("delete claimed work %s: %w", p.Claimed, err)
 			}
 			if tag.RowsAffected() == 0 {
+				br.Close()
 				return fmt.Errorf("claimed work %s: %w", p.Claimed, store.ErrConflict)
 			}
 		}
-		if p.History != nil && len(p.History.Events) > 0 {
-			if _, err := tx.Exec(ctx, `INSERT INTO sfn_history (execution, first_id, events) VALUES ($1, $2, $3)`, p.History.ExecutionARN, p.History.FirstID, p.History.Events); err != nil {
-				return fmt.Errorf("insert history of %s: %w", e.ARN, err)
-			}
-		}
-		for _, id := range p.WorkDelete {
-			if _, err := tx.Exec(ctx, `DELETE FROM sfn_work WHERE id = $1`, id); err != nil {
-				return fmt.Errorf("delete work %s: %w", id, err)
-			}
-		}
-		for _, w := range p.WorkAdd {
-			if _, err := tx.Exec(ctx, `INSERT INTO sfn_work (id, execution, kind, ready_at, owner, doc) VALUES ($1, $2, $3, $4, $5, $6)
-				ON CONFLICT (id) DO UPDATE SET execution = excluded.execution, kind = excluded.kind, ready_at = excluded.ready_at, owner = excluded.owner, doc = excluded.doc`,
-				w.ID, w.ExecutionARN, w.Kind, w.ReadyAt, w.Owner, w.Doc); err != nil {
-				return fmt.Errorf("insert work %s: %w", w.ID, err)
-			}
-		}
-		for _, id := range p.ActivityDelete {
-			if _, err := tx.Exec(ctx, `DELETE FROM sfn_activity_tasks WHERE id = $1`, id); err != nil {
-				return fmt.Errorf("delete activity task %s: %w", id, err)
-			}
-		}
-		for _, a := range p.ActivityAdd {
-			if _, err := tx.Exec(ctx, `INSERT INTO sfn_activity_tasks (id, activity, execution, token, input, created, claimed_at, worker) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-				ON CONFLICT (id) DO NOTHING`,
-				a.ID, a.ActivityARN, a.ExecutionARN, a.Token, a.Input, a.Created, a.ClaimedAt, a.Worker); err != nil {
-				return fmt.Errorf("insert activity task %s: %w", a.ID, err)
-			}
+		if err := br.Close(); err != nil {
+			return fmt.Errorf("write execution %s: %w", e.ARN, err)
 		}
 		return nil
 	})
