@@ -143,7 +143,11 @@ func (r *runner) cancelTimers(t *Thread) {
 func (r *runner) enter(t *Thread) {
 	st := r.p.states[t.State]
 	t.Entered, t.Attempts, t.Retries, t.Container = r.now, nil, 0, nil
-	in := compactJSON(t.Input)
+	in := t.inputJSON
+	if in == "" {
+		in = compactJSON(t.Input)
+	}
+	t.inputJSON = ""
 	t.EnteredEvent = r.emit(t, HistoryEvent{Type: st.typ + "StateEntered", StateEnteredEventDetails: &StateEnteredEventDetails{
 		Name: st.name, Input: in, InputDetails: &DataDetails{},
 	}})

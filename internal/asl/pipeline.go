@@ -65,7 +65,13 @@ func (r *runner) env(t *Thread, st *state, input any, item *mapItem, extra map[s
 		}
 		return e
 	}
-	e.context = func() any { return r.contextObject(t, item) }
+	var ctx map[string]any
+	e.context = func() any {
+		if ctx == nil {
+			ctx = r.contextObject(t, item)
+		}
+		return ctx
+	}
 	return e
 }
 
@@ -262,6 +268,9 @@ func (r *runner) exit(t *Thread, st *state, output any, assigned map[string]any,
 	}
 	r.emit(t, HistoryEvent{Type: st.typ + "StateExited", StateExitedEventDetails: d})
 	r.transition(t, next, end, output)
+	if !end {
+		t.inputJSON = out
+	}
 }
 
 func (r *runner) transition(t *Thread, next string, end bool, output any) {

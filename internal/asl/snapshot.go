@@ -98,6 +98,9 @@ type Thread struct {
 	Error        string         `json:"error,omitempty"`
 	Cause        string         `json:"cause,omitempty"`
 	Container    *Container     `json:"container,omitempty"`
+
+	// inputJSON caches the JSON of Input when the previous state's exit already rendered it.
+	inputJSON string
 }
 
 // Container is the bookkeeping of a running Parallel or Map state.
