@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ceap/ceap/internal/awserr"
+	"github.com/ceap/ceap/internal/store"
 	"github.com/ceap/ceap/internal/store/storetest"
 )
 
@@ -64,10 +65,26 @@ func (f *fakeTargets) got() []call {
 func setup(t *testing.T) (*Service, *fakeTargets) {
 	t.Helper()
 	f := &fakeTargets{}
-	svc := New(Config{Store: storetest.OpenSQLite(t), Topics: f, Queues: f, Functions: f, StateMachines: f, RetryDelay: time.Millisecond,
+	return newService(storetest.OpenSQLite(t), f), f
+}
+
+func newService(st store.EventStore, f *fakeTargets) *Service {
+	return New(Config{Store: st, Topics: f, Queues: f, Functions: f, StateMachines: f, RetryDelay: time.Millisecond,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	t.Cleanup(func() { svc.Stop(context.Background()) })
-	return svc, f
+}
+
+// drain performs the deliveries that are due until none is left.
+func drain(t *testing.T, svc *Service) {
+	t.Helper()
+	for {
+		n, err := svc.RunDue(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
 }
 
 func code(err error) string {
@@ -104,7 +121,7 @@ func TestFailureRuleNotifiesTopic(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	svc.Wait()
+	drain(t, svc)
 	calls := f.got()
 	if len(calls) != 1 || calls[0].kind != "sns" || calls[0].arn != topic {
 		t.Fatalf("deliveries = %+v, want one to the topic", calls)
@@ -160,7 +177,7 @@ func TestTargetsInputsAndDisabledRules(t *testing.T) {
 	if res[0].EventID == "" || res[1].EventID == "" || res[2].ErrorCode != "InvalidArgument" || res[3].ErrorCode != "MalformedDetail" || res[4].ErrorCode != "NotAuthorizedForSourceException" {
 		t.Fatalf("results = %+v", res)
 	}
-	svc.Wait()
+	drain(t, svc)
 	got := map[string]string{}
 	for _, c := range f.got() {
 		got[c.kind] = c.input
@@ -177,7 +194,7 @@ func TestTargetsInputsAndDisabledRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc.PutEvents(ctx, acct, "us-east-1", []Entry{{Source: "shop", DetailType: "Order", Detail: `{"id":"o-3","total":500}`}})
-	svc.Wait()
+	drain(t, svc)
 	if n := len(f.got()); n != 4 {
 		t.Fatalf("a disabled rule delivered (%d deliveries)", n)
 	}
@@ -195,9 +212,62 @@ func TestDeliveryRetries(t *testing.T) {
 	svc.PutRule(ctx, acct, "us-east-1", PutRuleInput{Name: "r", EventPattern: `{"source":["x"]}`})
 	svc.PutTargets(ctx, acct, "", "r", []Target{{Id: "q", Arn: queue}})
 	svc.PutEvents(ctx, acct, "us-east-1", []Entry{{Source: "x", DetailType: "d", Detail: `{}`}})
-	svc.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(f.got()) < 3 && time.Now().Before(deadline) {
+		drain(t, svc)
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond)
+	drain(t, svc)
 	if n := len(f.got()); n != 3 {
 		t.Fatalf("attempts = %d, want 3 (two failures, then success)", n)
+	}
+}
+
+func TestRetryPolicyGivesUp(t *testing.T) {
+	t.Parallel()
+	svc, f := setup(t)
+	ctx := context.Background()
+	f.fail = 100
+	svc.PutRule(ctx, acct, "us-east-1", PutRuleInput{Name: "r", EventPattern: `{"source":["x"]}`})
+	svc.PutTargets(ctx, acct, "", "r", []Target{{Id: "q", Arn: queue, RetryPolicy: json.RawMessage(`{"MaximumRetryAttempts":1}`)}})
+	svc.PutEvents(ctx, acct, "us-east-1", []Entry{{Source: "x", DetailType: "d", Detail: `{}`}})
+	for i := 0; i < 20; i++ {
+		drain(t, svc)
+		time.Sleep(2 * time.Millisecond)
+	}
+	if n := len(f.got()); n != 2 {
+		t.Fatalf("attempts = %d, want 2 (the first and one retry)", n)
+	}
+}
+
+// TestDeliveriesSurviveRestart: an event matched by one service instance is delivered by the
+// next one on the same store (the outbox is durable).
+func TestDeliveriesSurviveRestart(t *testing.T) {
+	t.Parallel()
+	st := storetest.OpenSQLite(t)
+	ctx := context.Background()
+	first := newService(st, &fakeTargets{})
+	first.PutRule(ctx, acct, "us-east-1", PutRuleInput{Name: "r", EventPattern: `{"source":["x"]}`})
+	first.PutTargets(ctx, acct, "", "r", []Target{{Id: "q", Arn: queue}})
+	if _, err := first.PutEvents(ctx, acct, "us-east-1", []Entry{{Source: "x", DetailType: "d", Detail: `{"n":1}`}}); err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeTargets{}
+	second := newService(st, f)
+	if err := second.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer second.Stop(ctx)
+	deadline := time.Now().Add(5 * time.Second)
+	for len(f.got()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the restarted service did not deliver the pending event")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if c := f.got()[0]; c.kind != "sqs" || !strings.Contains(c.input, `"n":1`) {
+		t.Fatalf("delivered %+v", c)
 	}
 }
 

@@ -157,6 +157,8 @@ func (s *Service) put(ctx context.Context, account, region string, e Event) (str
 		return "", fmt.Errorf("list rules: %w", err)
 	}
 	matched := false
+	now := s.cfg.Clock.Now()
+	var outbox []*store.DeliveryRow
 	for _, row := range rows {
 		if row.State == "DISABLED" {
 			continue
@@ -182,8 +184,16 @@ func (s *Service) put(ctx context.Context, account, region string, e Event) (str
 				s.record(account, "FailedInvocations", rule.Name, 1)
 				continue
 			}
-			s.deliver(account, rule.Name, t, input)
+			spec, _ := json.Marshal(t)
+			outbox = append(outbox, &store.DeliveryRow{ID: uuid.NewString(), Account: account, Rule: rule.Name, Target: spec, Input: []byte(input),
+				NextAt: now.UnixMilli(), Created: now.UnixMilli()})
 		}
+	}
+	if len(outbox) > 0 {
+		if err := s.cfg.Store.DeliveriesAdd(ctx, outbox); err != nil {
+			return "", fmt.Errorf("record deliveries: %w", err)
+		}
+		s.poke()
 	}
 	if matched {
 		s.record(account, "MatchedEvents", "", 1)
@@ -250,33 +260,6 @@ func targetInput(t Target, rule *Rule, raw []byte, doc any, at time.Time) (strin
 		}), nil
 	}
 	return string(raw), nil
-}
-
-// deliver sends input to a target in the background, retrying with backoff.
-func (s *Service) deliver(account, rule string, t Target, input string) {
-	s.pending.Add(1)
-	go func() {
-		defer s.pending.Done()
-		delay := s.cfg.RetryDelay
-		var err error
-		for attempt := 0; attempt < deliveryAttempts; attempt++ {
-			if attempt > 0 {
-				select {
-				case <-s.ctx.Done():
-					return
-				case <-s.cfg.Clock.After(delay):
-				}
-				delay *= 2
-			}
-			s.record(account, "Invocations", rule, 1)
-			if err = s.invoke(s.ctx, account, t, input); err == nil {
-				return
-			}
-			s.log.Info("events_target_attempt_failed", "rule", rule, "target", t.Id, "attempt", attempt+1, "err", err)
-		}
-		s.record(account, "FailedInvocations", rule, 1)
-		s.log.Warn("events_target_failed", "rule", rule, "target", t.Id, "err", err)
-	}()
 }
 
 func (s *Service) invoke(ctx context.Context, account string, t Target, input string) error {

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/ceap/ceap/internal/awserr"
 	"github.com/ceap/ceap/internal/clock"
 	"github.com/ceap/ceap/internal/events/pattern"
@@ -38,8 +40,12 @@ const (
 	MaxTargetIDLength = 64
 	// MaxInputLength is a target Input's maximum length (TargetInput: 8192).
 	MaxInputLength = 8192
-	// deliveryAttempts is how many times ceap tries a target before giving up.
-	deliveryAttempts = 3
+	// DefaultMaximumRetryAttempts is a target's default RetryPolicy.MaximumRetryAttempts.
+	DefaultMaximumRetryAttempts = 185
+	// DefaultMaximumEventAge is a target's default RetryPolicy.MaximumEventAgeInSeconds.
+	DefaultMaximumEventAge = 24 * time.Hour
+	// MaxRetryDelay caps the pause between two delivery attempts.
+	MaxRetryDelay = 5 * time.Minute
 )
 
 // DefaultBus is the name of the default event bus, the only one ceap serves.
@@ -88,17 +94,27 @@ type Config struct {
 	Queues        QueueSender
 	Functions     FunctionInvoker
 	StateMachines ExecutionStarter
-	// RetryDelay is the first pause between delivery attempts; it doubles (default 1s).
+	// RetryDelay is the first pause between delivery attempts; it doubles up to MaxRetryDelay
+	// (default 1s).
 	RetryDelay time.Duration
+	// Node names this ceap node in delivery leases (default: a random id).
+	Node string
+	// Poll is the longest the delivery worker sleeps between looks at the outbox (default 1s);
+	// new events wake it at once.
+	Poll time.Duration
 }
 
 // Service is the EventBridge service.
 type Service struct {
-	cfg     Config
-	log     *slog.Logger
-	ctx     context.Context
-	cancel  context.CancelFunc
-	pending sync.WaitGroup
+	cfg  Config
+	log  *slog.Logger
+	wake chan struct{}
+
+	mu      sync.Mutex
+	stop    chan struct{}
+	done    chan struct{}
+	kill    context.CancelFunc
+	killCtx context.Context
 }
 
 // New returns the EventBridge service.
@@ -110,29 +126,47 @@ func New(cfg Config) *Service {
 	if cfg.RetryDelay <= 0 {
 		cfg.RetryDelay = time.Second
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	return &Service{cfg: cfg, log: cfg.Log, ctx: ctx, cancel: cancel}
+	if cfg.Node == "" {
+		cfg.Node = uuid.NewString()
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	killCtx, kill := context.WithCancel(context.Background())
+	return &Service{cfg: cfg, log: cfg.Log, wake: make(chan struct{}, 1), killCtx: killCtx, kill: kill}
 }
 
-// Start does nothing: deliveries start as events match.
-func (s *Service) Start(ctx context.Context) error { return nil }
-
-// Stop waits for deliveries in flight, abandoning them when ctx ends.
-func (s *Service) Stop(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() { s.pending.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		s.cancel()
-		<-done
+// Start runs the delivery worker.
+func (s *Service) Start(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stop != nil {
+		return nil
 	}
-	s.cancel()
+	s.stop, s.done = make(chan struct{}), make(chan struct{})
+	go s.work(s.stop, s.done)
 	return nil
 }
 
-// Wait blocks until the deliveries started so far are done (tests use it).
-func (s *Service) Wait() { s.pending.Wait() }
+// Stop stops the delivery worker after the deliveries in flight; those still running when ctx
+// ends are abandoned (their leases expire and a later run delivers them again).
+func (s *Service) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	stop, done := s.stop, s.done
+	s.stop = nil
+	s.mu.Unlock()
+	if stop == nil {
+		return nil
+	}
+	close(stop)
+	select {
+	case <-done:
+	case <-ctx.Done():
+		s.kill()
+		<-done
+	}
+	return nil
+}
 
 func validation(format string, args ...any) error { return awserr.Validation(format, args...) }
 
