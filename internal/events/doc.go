@@ -2,7 +2,9 @@
 // their targets (SNS topics, SQS queues, Lambda functions, Step Functions state machines) with
 // Input, InputPath and InputTransformer, PutEvents, and Emit, the Go API through which ceap's
 // own services publish AWS service events (Step Functions' "Step Functions Execution Status
-// Change"). Matched events are delivered to targets in the background with retries.
+// Change"). A matched event's deliveries are written to a durable outbox in the store before
+// PutEvents or Emit returns; a worker on each ceap node claims them with leases and delivers
+// them with EventBridge's retry policy, so a restart or a failed target loses nothing.
 //
 // Targets are reached through the TopicPublisher, QueueSender, FunctionInvoker and
 // ExecutionStarter interfaces declared here; this package never imports the services behind

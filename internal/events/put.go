@@ -10,7 +10,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ceap/ceap/internal/asl/jsonpath"
-	"github.com/ceap/ceap/internal/events/pattern"
 	"github.com/ceap/ceap/internal/events/transform"
 	"github.com/ceap/ceap/internal/metrics"
 	"github.com/ceap/ceap/internal/store"
@@ -167,7 +166,7 @@ func (s *Service) put(ctx context.Context, account, region string, e Event) (str
 		if err != nil {
 			return "", err
 		}
-		p, err := pattern.Compile(rule.EventPattern)
+		p, err := s.compiled(rule.EventPattern)
 		if err != nil || !p.MatchValue(doc) {
 			continue
 		}

@@ -110,6 +110,8 @@ type Service struct {
 	log  *slog.Logger
 	wake chan struct{}
 
+	patterns sync.Map // pattern source -> *pattern.Pattern
+
 	mu      sync.Mutex
 	stop    chan struct{}
 	done    chan struct{}
@@ -430,3 +432,16 @@ func (s *Service) Tag(ctx context.Context, account, arn string, tags map[string]
 }
 
 func limitExceeded(msg string) error { return awserr.New("LimitExceededException", "%s", msg) }
+
+// compiled returns the compiled form of a stored rule's pattern.
+func (s *Service) compiled(src string) (*pattern.Pattern, error) {
+	if p, ok := s.patterns.Load(src); ok {
+		return p.(*pattern.Pattern), nil
+	}
+	p, err := pattern.Compile(src)
+	if err != nil {
+		return nil, err
+	}
+	s.patterns.Store(src, p)
+	return p, nil
+}
