@@ -252,12 +252,12 @@ func scanMessage(row interface{ Scan(...any) error }) (*store.Message, error) {
 const (
 	claimStandard = `UPDATE queue_messages SET receive_count = receive_count + 1, visible_at = ?1,
 			first_receive = CASE WHEN first_receive = 0 THEN ?2 ELSE first_receive END
-		WHERE id IN (SELECT id FROM queue_messages WHERE queue_id = ?3 AND visible_at <= ?2 AND sent_at >= ?4 ORDER BY visible_at LIMIT ?5)
+		WHERE id IN (SELECT id FROM queue_messages WHERE queue_id = ?3 AND visible_at <= ?2 AND +sent_at >= ?4 ORDER BY visible_at LIMIT ?5)
 		RETURNING ` + messageColumns
 	claimFIFO = `UPDATE queue_messages SET receive_count = receive_count + 1, visible_at = ?1,
 			first_receive = CASE WHEN first_receive = 0 THEN ?2 ELSE first_receive END
-		WHERE id IN (SELECT m.id FROM queue_messages m WHERE m.queue_id = ?3 AND m.visible_at <= ?2 AND m.sent_at >= ?4
-			AND NOT EXISTS (SELECT 1 FROM queue_messages f WHERE f.queue_id = ?3 AND f.group_id = m.group_id AND f.visible_at > ?2 AND f.receive_count > 0)
+		WHERE id IN (SELECT m.id FROM queue_messages m WHERE m.queue_id = ?3 AND m.visible_at <= ?2 AND +m.sent_at >= ?4
+			AND NOT EXISTS (SELECT 1 FROM queue_messages f WHERE f.queue_id = ?3 AND f.group_id = m.group_id AND f.group_id <> '' AND f.visible_at > ?2 AND f.receive_count > 0)
 			ORDER BY m.id LIMIT ?5)
 		RETURNING ` + messageColumns
 )
@@ -328,7 +328,8 @@ func (db *DB) MessagesDelete(ctx context.Context, p *store.MessagesDeleteParams)
 	for _, id := range p.IDs {
 		args = append(args, id)
 	}
-	q := `DELETE FROM queue_messages WHERE queue_id = ? AND id IN (` + queuePlaceholders(len(p.IDs)) + `)`
+	// +queue_id keeps the planner on the primary key (a queue_id index would scan the queue).
+	q := `DELETE FROM queue_messages WHERE +queue_id = ? AND id IN (` + queuePlaceholders(len(p.IDs)) + `)`
 	return db.write(ctx, func(tx *sql.Tx) error {
 		stmt, err := db.stmt(ctx, tx, q)
 		if err != nil {
