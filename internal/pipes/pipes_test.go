@@ -176,7 +176,7 @@ func newEnv(t *testing.T, st store.Store, node string, target *fakeTarget) *env 
 		target = newFakeTarget(nil)
 	}
 	e := &env{st: st, queue: newFakeQueue(), target: target, met: &fakeMetrics{}}
-	e.svc = New(Config{Store: st, Source: e.queue, Target: target, Metrics: e.met, Log: quiet, Node: node, SyncInterval: 20 * time.Millisecond, Pollers: 2, RetryDelay: 10 * time.Millisecond})
+	e.svc = New(Config{Store: st, Source: e.queue, Target: target, Metrics: e.met, Log: quiet, Node: node, SyncInterval: 20 * time.Millisecond, Concurrency: 2, RetryDelay: 10 * time.Millisecond})
 	if err := e.svc.StartBackground(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -452,7 +452,7 @@ func TestSlowTargetDoesNotStallOtherPipes(t *testing.T) {
 	st := storetest.OpenSQLite(t)
 	ctx := context.Background()
 	slowQ, fastQ := newFakeQueue(), newFakeQueue()
-	svc := New(Config{Store: st, Source: routeQueue{"slowq": slowQ, "fastq": fastQ}, Target: target, Log: quiet, SyncInterval: 20 * time.Millisecond, Pollers: 1})
+	svc := New(Config{Store: st, Source: routeQueue{"slowq": slowQ, "fastq": fastQ}, Target: target, Log: quiet, SyncInterval: 20 * time.Millisecond, Concurrency: 1})
 	svc.StartBackground(ctx)
 	t.Cleanup(func() {
 		c, cancel := context.WithTimeout(ctx, time.Second)
@@ -668,4 +668,31 @@ func TestReceiveFailuresBackOffAndRecover(t *testing.T) {
 		t.Fatalf("target got %s", in)
 	}
 	eventually(t, "delete", func() bool { return e.queue.isDeleted("rh-after-outage") })
+}
+
+func TestSlowBatchDoesNotStallTheSamePipe(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	defer close(release)
+	target := newFakeTarget(func(input string) (string, error) {
+		if strings.Contains(input, "slow") {
+			<-release
+		}
+		return "SUCCEEDED", nil
+	})
+	e := newEnv(t, nil, "n1", target) // Concurrency 2
+	if _, err := e.svc.Create(context.Background(), acct, "us-east-1", createInput("p", RequestResponse)); err != nil {
+		t.Fatal(err)
+	}
+	e.queue.send("slow")
+	waitInput(t, target)
+	for i := 0; i < 3; i++ {
+		e.queue.send(fmt.Sprintf("fast%d", i))
+		if in := waitInput(t, target); !strings.Contains(in, "fast") {
+			t.Fatalf("got %s", in)
+		}
+	}
+	if e.queue.isDeleted("rh-slow") {
+		t.Fatal("the slow batch was deleted before its execution ended")
+	}
 }

@@ -262,27 +262,48 @@ func (s *Service) startRunner(k pipeKey, p *Pipe, version string) {
 			}
 		}
 	}
-	var wg sync.WaitGroup
-	for i := 0; i < s.cfg.Pollers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s.poll(ctx, p, filters)
-		}()
-	}
 	go func() {
-		wg.Wait()
+		s.poll(ctx, p, filters)
 		close(r.done)
 		s.poke()
 	}()
 }
 
-// poll receives batches and delivers them until ctx ends. A batch being delivered when ctx
-// ends is finished first (unless the service is being killed).
+// poll is a pipe's one receiver: it long-polls the queue only while a delivery slot is free,
+// splits what it receives into batches and hands each to a delivery of its own, so that up to
+// Concurrency batches are at the target at once and a slow target holds only its own slot. It
+// returns when ctx ends and the deliveries in flight are done (unless the service is killed).
 func (s *Service) poll(ctx context.Context, p *Pipe, filters []*pattern.Pattern) {
+	slots := make(chan struct{}, s.cfg.Concurrency)
+	var inflight sync.WaitGroup
+	defer inflight.Wait()
+	size := p.batchSize()
 	failures := 0
 	for ctx.Err() == nil {
-		batch, err := s.receiveBatch(ctx, p)
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		free := cap(slots) - len(slots) + 1 // this slot and the others free now
+		var batches [][]Message
+		var err error
+		if size <= sqsReceiveMax && p.batchingWindow() == 0 {
+			var msgs []Message
+			msgs, err = s.cfg.Source.Receive(ctx, p.Account, p.Source, min(sqsReceiveMax, free*size), sqsMaxWait)
+			for len(msgs) > 0 {
+				n := min(size, len(msgs))
+				batches = append(batches, msgs[:n])
+				msgs = msgs[n:]
+			}
+		} else {
+			var batch []Message
+			batch, err = s.receiveBatch(ctx, p)
+			if len(batch) > 0 {
+				batches = append(batches, batch)
+			}
+		}
+		<-slots
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -303,10 +324,15 @@ func (s *Service) poll(ctx context.Context, p *Pipe, filters []*pattern.Pattern)
 			s.log.Info("pipe_receive_recovered", "account", p.Account, "pipe", p.Name, "failures", failures)
 			failures = 0
 		}
-		if len(batch) == 0 {
-			continue
+		for _, b := range batches {
+			slots <- struct{}{} // free: at most `free` batches were received
+			inflight.Add(1)
+			go func() {
+				defer inflight.Done()
+				defer func() { <-slots }()
+				s.Deliver(s.killCtx, p, b, filters)
+			}()
 		}
-		s.Deliver(s.killCtx, p, batch, filters)
 	}
 }
 

@@ -106,9 +106,8 @@ type Config struct {
 	LeaseTTL time.Duration
 	// SyncInterval is how often pipe states are reconciled (default 1s); API calls also wake it.
 	SyncInterval time.Duration
-	// Pollers is the number of concurrent receive-and-deliver loops per pipe (default 16), so
-	// that up to that many batches are at the target at once.
-	Pollers int
+	// Concurrency is how many batches of one pipe may be at the target at once (default 16).
+	Concurrency int
 	// RetryDelay is the pause after a failed receive (default 1s).
 	RetryDelay time.Duration
 }
@@ -144,8 +143,8 @@ func New(cfg Config) *Service {
 	if cfg.SyncInterval <= 0 {
 		cfg.SyncInterval = time.Second
 	}
-	if cfg.Pollers <= 0 {
-		cfg.Pollers = 16
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 16
 	}
 	if cfg.RetryDelay <= 0 {
 		cfg.RetryDelay = time.Second
