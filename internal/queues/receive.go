@@ -158,7 +158,7 @@ func (s *Service) claim(ctx context.Context, q *Queue, max int, visibility int64
 			msg.MessageAttributes = selectAttributes(attrs, p.MessageAttributes)
 			msg.MD5Attributes = AttributesMD5(msg.MessageAttributes)
 		}
-		msg.Attributes = s.systemAttributes(q, m, sys)
+		msg.Attributes = s.systemAttributes(ctx, q, m, sys)
 		out = append(out, msg)
 	}
 	return out, nil
@@ -172,7 +172,7 @@ func wanted(names []string) func(string) bool {
 	return func(n string) bool { return set["All"] || set[n] }
 }
 
-func (s *Service) systemAttributes(q *Queue, m *store.Message, want func(string) bool) map[string]string {
+func (s *Service) systemAttributes(ctx context.Context, q *Queue, m *store.Message, want func(string) bool) map[string]string {
 	out := map[string]string{}
 	put := func(k, v string) {
 		if want(k) && v != "" {
@@ -191,7 +191,7 @@ func (s *Service) systemAttributes(q *Queue, m *store.Message, want func(string)
 		put("MessageGroupId", m.GroupID)
 	}
 	if m.SourceQueueID != 0 && want("DeadLetterQueueSourceArn") {
-		if src, err := s.store.QueueGetByID(context.Background(), m.SourceQueueID); err == nil {
+		if src, err := s.store.QueueGetByID(ctx, m.SourceQueueID); err == nil {
 			out["DeadLetterQueueSourceArn"] = Arn(s.cfg.Region, src.Account, src.Name)
 		}
 	}

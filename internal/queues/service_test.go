@@ -204,3 +204,53 @@ func TestAttributesMD5(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestMoveTaskSurvivesRestart starts a slow move task on one Service and finishes it with a new
+// Service on the same store, as after a restart.
+func TestMoveTaskSurvivesRestart(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.svc.Create(e.ctx, "acct", "dlq", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	dlqArn := queues.Arn("us-east-1", "acct", "dlq")
+	if _, err := e.svc.Create(e.ctx, "acct", "src", map[string]string{"VisibilityTimeout": "0",
+		"RedrivePolicy": `{"deadLetterTargetArn":"` + dlqArn + `","maxReceiveCount":1}`}, nil); err != nil {
+		t.Fatal(err)
+	}
+	src := queues.Ref{Account: "acct", Name: "src"}
+	for i := 0; i < 3; i++ {
+		if _, err := e.svc.Send(e.ctx, src, "acct", queues.SendEntry{Body: "m"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 2; i++ { // the second receive dead-letters all three
+		if _, err := e.svc.Receive(e.ctx, src, queues.ReceiveParams{MaxMessages: ptr(int64(10))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	handle, err := e.svc.StartMoveTask(e.ctx, "acct", dlqArn, "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.RunMoveTasks(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	tasks, err := e.svc.ListMoveTasks(e.ctx, "acct", dlqArn, 1)
+	if err != nil || tasks[0].Status != "RUNNING" || tasks[0].Moved != 1 || tasks[0].Handle != handle || tasks[0].ToMove != 3 {
+		t.Fatalf("after one step = %+v, %v", tasks[0], err)
+	}
+	restarted := queues.New(queues.Config{Store: e.st, Clock: e.clk})
+	for i := 0; i < 3; i++ {
+		if err := restarted.RunMoveTasks(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tasks, err = restarted.ListMoveTasks(e.ctx, "acct", dlqArn, 1)
+	if err != nil || tasks[0].Status != "COMPLETED" || tasks[0].Moved != 3 {
+		t.Fatalf("after restart = %+v, %v", tasks[0], err)
+	}
+	attrs, err := restarted.Attributes(e.ctx, src, []string{"ApproximateNumberOfMessages"})
+	if err != nil || attrs["ApproximateNumberOfMessages"] != "3" {
+		t.Fatalf("source after the move = %v, %v", attrs, err)
+	}
+}
