@@ -426,3 +426,62 @@ func TestTwoEnginesOnePostgres(t *testing.T) {
 		}
 	}
 }
+
+// TestRedriveParallelRerunsOnlyFailedBranch: after a redrive, the branch that succeeded keeps its
+// output and only the failed branch's task is scheduled again.
+func TestRedriveParallelRerunsOnlyFailedBranch(t *testing.T) {
+	t.Parallel()
+	c, _ := setup(t)
+	ctx := context.Background()
+	var acts []string
+	for _, n := range []string{"left", "right"} {
+		a, err := c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String(n)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		acts = append(acts, *a.ActivityArn)
+	}
+	def := fmt.Sprintf(`{"StartAt":"Both","States":{"Both":{"Type":"Parallel","End":true,"Branches":[
+		{"StartAt":"L","States":{"L":{"Type":"Task","Resource":%q,"End":true}}},
+		{"StartAt":"R","States":{"R":{"Type":"Task","Resource":%q,"End":true}}}]}}}`, acts[0], acts[1])
+	sm := create(t, c, "par", def, "")
+	ex, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := poll(t, c, acts[0])
+	if _, err := c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: left.TaskToken, Output: aws.String(`"L"`)}); err != nil {
+		t.Fatal(err)
+	}
+	right := poll(t, c, acts[1])
+	if _, err := c.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: right.TaskToken, Error: aws.String("RightFailed")}); err != nil {
+		t.Fatal(err)
+	}
+	if out := waitDone(t, c, *ex.ExecutionArn); out.Status != types.ExecutionStatusFailed {
+		t.Fatalf("before redrive: %s", out.Status)
+	}
+	if _, err := c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: ex.ExecutionArn}); err != nil {
+		t.Fatal(err)
+	}
+	right = poll(t, c, acts[1])
+	pctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if again, err := c.GetActivityTask(pctx, &sfn.GetActivityTaskInput{ActivityArn: aws.String(acts[0])}); err == nil && aws.ToString(again.TaskToken) != "" {
+		t.Fatal("the branch that succeeded ran again after the redrive")
+	}
+	if _, err := c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: right.TaskToken, Output: aws.String(`"R"`)}); err != nil {
+		t.Fatal(err)
+	}
+	out := waitDone(t, c, *ex.ExecutionArn)
+	if out.Status != types.ExecutionStatusSucceeded || aws.ToString(out.Output) != `["L","R"]` {
+		t.Fatalf("after redrive: %s %s", out.Status, aws.ToString(out.Output))
+	}
+	h := historyTypes(t, c, *ex.ExecutionArn)
+	counts := map[string]int{}
+	for _, typ := range h {
+		counts[typ]++
+	}
+	if counts["ExecutionRedriven"] != 1 || counts["ActivitySucceeded"] != 2 || counts["ActivityFailed"] != 1 {
+		t.Fatalf("history counts %v", counts)
+	}
+}
