@@ -21,7 +21,9 @@ func TestBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := aws.String
-	str := func(v string) types.MessageAttributeValue { return types.MessageAttributeValue{DataType: s("String"), StringValue: s(v)} }
+	str := func(v string) types.MessageAttributeValue {
+		return types.MessageAttributeValue{DataType: s("String"), StringValue: s(v)}
+	}
 	manyAttrs := map[string]types.MessageAttributeValue{}
 	for i := 0; i < 11; i++ {
 		manyAttrs["a"+strconv.Itoa(i)] = str("v")
