@@ -358,3 +358,24 @@ func TestContextCancelStopsInvocation(t *testing.T) {
 		t.Fatalf("concurrency after cancel = %d", n)
 	}
 }
+
+func FuzzParseName(f *testing.F) {
+	for _, s := range []string{"fn", "fn:live", "123456789012:function:fn", "arn:aws:lambda:us-east-1:123456789012:function:fn:3", "a:b:c:d:e", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		account, name, qualifier, err := ParseName(in)
+		if err != nil {
+			if _, ok := awserr.As(err); !ok {
+				t.Fatalf("ParseName(%q) error %T is not client-visible", in, err)
+			}
+			return
+		}
+		if name == "" || len(name) > MaxNameLength || strings.ContainsAny(name, ":/") {
+			t.Fatalf("ParseName(%q) accepted name %q", in, name)
+		}
+		if !strings.Contains(in, name) || (qualifier != "" && !strings.HasSuffix(in, ":"+qualifier)) || (account != "" && !strings.Contains(in, account+":function:")) {
+			t.Fatalf("ParseName(%q) = %q %q %q, not parts of the input", in, account, name, qualifier)
+		}
+	})
+}

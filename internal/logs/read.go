@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -179,8 +180,15 @@ func (s *Service) FilterLogEvents(ctx context.Context, account string, in Filter
 		return nil, err
 	}
 	out := &FilterLogEventsOutput{Events: []FilteredEvent{}}
-	for _, id := range ids {
-		out.Searched = append(out.Searched, names[id])
+	if len(ids) > 0 {
+		for _, id := range ids {
+			out.Searched = append(out.Searched, names[id])
+		}
+	} else if len(in.Streams) == 0 && in.StreamPrefix == "" {
+		for _, n := range names {
+			out.Searched = append(out.Searched, n)
+		}
+		sort.Strings(out.Searched)
 	}
 	if (len(in.Streams) > 0 || in.StreamPrefix != "") && len(ids) == 0 {
 		return out, nil

@@ -19,6 +19,7 @@ import (
 	cwl "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
 	"github.com/ceap/ceap/internal/ceaptest"
@@ -265,5 +266,53 @@ func TestPythonFunctionThroughTheAPI(t *testing.T) {
 		Handler: aws.String("x.y"), Code: &types.FunctionCode{ZipFile: code}})
 	if code, _ := apiErr(err); code != "InvalidParameterValueException" {
 		t.Fatalf("unsupported runtime: %v", err)
+	}
+}
+
+func TestCodeFromS3AndCodeUpdates(t *testing.T) {
+	t.Parallel()
+	srv := ceaptest.StartServer(t)
+	c := lambda.NewFromConfig(srv.AWS)
+	s3c := s3.NewFromConfig(srv.AWS, func(o *s3.Options) { o.UsePathStyle = true })
+	ctx := context.Background()
+	v1 := zipOf(map[string]string{"index.js": `exports.handler = async () => ({version: 1});`}, 0o644)
+	v2 := zipOf(map[string]string{"index.js": `exports.handler = async (e) => ({version: 2, got: e.x});`}, 0o644)
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("code")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("code"), Key: aws.String("fn/v1.zip"), Body: bytes.NewReader(v1)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("node"), Runtime: types.RuntimeNodejs20x, Role: aws.String(role),
+		Handler: aws.String("index.handler"), Code: &types.FunctionCode{S3Bucket: aws.String("code"), S3Key: aws.String("fn/v1.zip")}}); err != nil {
+		t.Fatal(err)
+	}
+	invoke := func() string {
+		t.Helper()
+		out, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("node"), Payload: []byte(`{"x":7}`)})
+		if err != nil || out.FunctionError != nil {
+			t.Fatalf("invoke = %+v %s, %v", out, out.Payload, err)
+		}
+		return string(out.Payload)
+	}
+	if got := invoke(); got != `{"version":1}` {
+		t.Fatalf("v1 payload = %s", got)
+	}
+	up, err := c.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("node"), ZipFile: v2, Publish: true})
+	if err != nil || aws.ToString(up.Version) != "1" {
+		t.Fatalf("update code = %+v, %v", up, err)
+	}
+	if got := invoke(); got != `{"version":2,"got":7}` {
+		t.Fatalf("payload after the code update = %s", got)
+	}
+	_, err = c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("missing-code"), Runtime: types.RuntimeNodejs20x, Role: aws.String(role),
+		Handler: aws.String("index.handler"), Code: &types.FunctionCode{S3Bucket: aws.String("code"), S3Key: aws.String("nope.zip")}})
+	if code, _ := apiErr(err); code != "InvalidParameterValueException" {
+		t.Fatalf("missing S3 code: %v", err)
+	}
+	_, err = c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("not-a-zip"), Runtime: types.RuntimeNodejs20x, Role: aws.String(role),
+		Handler: aws.String("index.handler"), Code: &types.FunctionCode{ZipFile: []byte("plain text")}})
+	if code, _ := apiErr(err); code != "InvalidParameterValueException" {
+		t.Fatalf("bad zip: %v", err)
 	}
 }
