@@ -333,6 +333,8 @@ func (s *Service) recordEnd(row *store.ExecutionRow, doc *execDoc) {
 // update loads an execution, lets fn feed it events, and commits, retrying when another writer
 // advanced it first. fn returns the merged outcome; a nil outcome with nil error writes nothing.
 func (s *Service) update(ctx context.Context, arn string, claimed *store.WorkRow, fn func(p *asl.Program, snap *asl.Snapshot, doc *execDoc) (*asl.Outcome, error)) error {
+	unlock := s.lockExecution(arn)
+	defer unlock()
 	for attempt := 0; ; attempt++ {
 		row, err := s.st.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: arn, WithSnapshot: true})
 		if err != nil {

@@ -159,6 +159,10 @@ type Service struct {
 	actSignal chan struct{} // closed and replaced when activity tasks are queued
 
 	express *expressRecorder
+	// execLocks serialise this node's advances of one execution (by ARN hash), so that many
+	// results for one execution (a Map of tasks) queue instead of failing each other's
+	// optimistic version checks. Correctness never rests on them: the version check does.
+	execLocks [64]sync.Mutex
 	cache   resourceCache
 
 	stopOnce sync.Once
@@ -308,6 +312,17 @@ func (s *Service) program(revisionARN, definition string) (*asl.Program, error) 
 }
 
 func (s *Service) now() time.Time { return s.clk.Now().UTC() }
+
+// lockExecution takes this node's lock for advancing an execution.
+func (s *Service) lockExecution(arn string) func() {
+	h := uint32(2166136261)
+	for i := 0; i < len(arn); i++ {
+		h = (h ^ uint32(arn[i])) * 16777619
+	}
+	m := &s.execLocks[h%uint32(len(s.execLocks))]
+	m.Lock()
+	return m.Unlock
+}
 
 // errStopped is returned when the service stops while a call waits.
 var errStopped = errors.New("states service stopped")
