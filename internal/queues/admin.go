@@ -107,7 +107,7 @@ func (q *Queue) attributeValues() map[string]string {
 	return out
 }
 
-var tagKeyRE = func(k string) bool {
+func validTagKey(k string) bool {
 	if k == "" || len(k) > MaxTagKeyLength {
 		return false
 	}
@@ -117,7 +117,7 @@ var tagKeyRE = func(k string) bool {
 func checkTags(add map[string]string, existing map[string]string) error {
 	n := len(existing)
 	for k, v := range add {
-		if !tagKeyRE(k) {
+		if !validTagKey(k) {
 			return errInvalidParam("Tag keys must be between 1 and %d characters and must not start with aws:.", MaxTagKeyLength)
 		}
 		if len(v) > MaxTagValueLength {

@@ -49,6 +49,10 @@ func errNoQueue() *awserr.Error {
 	return sqsError("QueueDoesNotExist", "The specified queue does not exist.")
 }
 
+// ErrNoQueue returns SQS's QueueDoesNotExist error, for callers that find a queue URL naming
+// another account.
+func ErrNoQueue() error { return errNoQueue() }
+
 func errInvalidParam(format string, args ...any) *awserr.Error {
 	return sqsError("InvalidParameterValue", format, args...)
 }

@@ -45,7 +45,7 @@ func (h *Handler) getQueueURL(ctx context.Context, r *protocol.Request) (any, er
 	}
 	account := r.Caller.Account
 	if in.QueueOwnerAWSAccountId != "" && in.QueueOwnerAWSAccountId != account {
-		return nil, &awserr.Error{Code: "QueueDoesNotExist", QueryCode: "AWS.SimpleQueueService.NonExistentQueue", Status: 400, Message: "The specified queue does not exist."}
+		return nil, queues.ErrNoQueue()
 	}
 	q, err := h.svc.Get(ctx, queues.Ref{Account: account, Name: in.QueueName})
 	if err != nil {

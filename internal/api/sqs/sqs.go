@@ -113,8 +113,7 @@ func resolve(r *protocol.Request, queueURL string) (queues.Ref, error) {
 		return ref, invalidAddress(queueURL)
 	}
 	if ref.Account != r.Caller.Account {
-		return ref, &awserr.Error{Code: "QueueDoesNotExist", QueryCode: "AWS.SimpleQueueService.NonExistentQueue", Status: 400,
-			Message: "The specified queue does not exist."}
+		return ref, queues.ErrNoQueue()
 	}
 	return ref, nil
 }
