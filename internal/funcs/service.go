@@ -99,6 +99,7 @@ type Service struct {
 	clock  clock.Clock
 	log    *slog.Logger
 	runner *Runner
+	ship   *shipper
 
 	mu       sync.Mutex
 	specs    map[string]cachedSpec // account/name/qualifier -> resolved spec
@@ -138,6 +139,9 @@ func New(cfg Config) *Service {
 		specs: map[string]cachedSpec{}, reserved: map[string]int{},
 	}
 	s.asyncCtx, s.asyncCancel = context.WithCancel(context.Background())
+	if cfg.Logs != nil {
+		s.ship = newShipper(cfg.Logs, s.log)
+	}
 	s.runner = NewRunner(RunnerConfig{
 		Dir: filepath.Join(cfg.Dir, "runtimes"), Python: cfg.Python, Node: cfg.Node, Endpoint: cfg.Endpoint,
 		Credentials: cfg.Credentials, IdleTimeout: cfg.IdleTimeout, Clock: s.clock, Logger: lg, Sink: s.sink,
@@ -164,6 +168,9 @@ func (s *Service) Stop(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	s.runner.Stop()
+	if s.ship != nil {
+		s.ship.close()
+	}
 	return nil
 }
 
@@ -176,9 +183,7 @@ func (s *Service) sink(account, group, stream string, lines []LogLine) {
 	for i, l := range lines {
 		ev[i] = logs.Event{Timestamp: l.Time.UnixMilli(), Message: l.Message}
 	}
-	if err := s.cfg.Logs.Put(context.Background(), account, group, stream, ev); err != nil {
-		s.log.Warn("function_log_write_failed", "group", group, "err", err)
-	}
+	s.ship.send(logBatch{account: account, group: group, stream: stream, events: ev})
 }
 
 // FunctionConfig is a function version's configuration, as GetFunctionConfiguration shows it.
