@@ -254,3 +254,30 @@ func TestMoveTaskSurvivesRestart(t *testing.T) {
 		t.Fatalf("source after the move = %v, %v", attrs, err)
 	}
 }
+
+// TestMoveTaskFails ends a task FAILED when its destination queue disappears.
+func TestMoveTaskFails(t *testing.T) {
+	e := newEnv(t)
+	for _, n := range []string{"dlq", "dest"} {
+		if _, err := e.svc.Create(e.ctx, "acct", n, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dlqArn := queues.Arn("us-east-1", "acct", "dlq")
+	if _, err := e.svc.Create(e.ctx, "acct", "src", map[string]string{"RedrivePolicy": `{"deadLetterTargetArn":"` + dlqArn + `","maxReceiveCount":5}`}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.StartMoveTask(e.ctx, "acct", dlqArn, queues.Arn("us-east-1", "acct", "dest"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Delete(e.ctx, queues.Ref{Account: "acct", Name: "dest"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.RunMoveTasks(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	tasks, err := e.svc.ListMoveTasks(e.ctx, "acct", dlqArn, 1)
+	if err != nil || tasks[0].Status != "FAILED" || tasks[0].Failure == "" || tasks[0].Handle != "" {
+		t.Fatalf("task = %+v, %v", tasks[0], err)
+	}
+}
