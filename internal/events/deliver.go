@@ -76,6 +76,10 @@ func (s *Service) RunDue(ctx context.Context) (int, error) {
 // attempt delivers once and records the outcome: done, retry later with backoff, or given up
 // after the target's retry policy (185 attempts or 24 hours by default, as EventBridge).
 func (s *Service) attempt(ctx context.Context, d *store.DeliveryRow) {
+	if string(d.Target) == scheduleMarker {
+		s.fire(ctx, d)
+		return
+	}
 	var t Target
 	if err := json.Unmarshal(d.Target, &t); err != nil {
 		s.log.Error("events_delivery_corrupt", "delivery", d.ID, "err", err)

@@ -68,9 +68,10 @@ func setup(t *testing.T) (*Service, *fakeTargets) {
 	return newService(storetest.OpenSQLite(t), f), f
 }
 
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
 func newService(st store.EventStore, f *fakeTargets) *Service {
-	return New(Config{Store: st, Topics: f, Queues: f, Functions: f, StateMachines: f, RetryDelay: time.Millisecond,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return New(Config{Store: st, Topics: f, Queues: f, Functions: f, StateMachines: f, RetryDelay: time.Millisecond, Log: quiet})
 }
 
 // drain performs the deliveries that are due until none is left.
@@ -298,8 +299,8 @@ func TestRuleAPIAndErrors(t *testing.T) {
 			return err
 		}(), "InvalidEventPatternException"},
 		"no pattern": {func() error { _, err := svc.PutRule(ctx, acct, "r", PutRuleInput{Name: "x"}); return err }(), "ValidationException"},
-		"schedule": {func() error {
-			_, err := svc.PutRule(ctx, acct, "r", PutRuleInput{Name: "x", ScheduleExpression: "rate(5 minutes)"})
+		"bad schedule": {func() error {
+			_, err := svc.PutRule(ctx, acct, "r", PutRuleInput{Name: "x", ScheduleExpression: "rate(5 fortnights)"})
 			return err
 		}(), "ValidationException"},
 		"bad name": {func() error {

@@ -203,10 +203,11 @@ type Rule struct {
 }
 
 type ruleSpec struct {
-	EventPattern string            `json:",omitempty"`
-	Description  string            `json:",omitempty"`
-	RoleARN      string            `json:",omitempty"`
-	Tags         map[string]string `json:",omitempty"`
+	EventPattern       string            `json:",omitempty"`
+	ScheduleExpression string            `json:",omitempty"`
+	Description        string            `json:",omitempty"`
+	RoleARN            string            `json:",omitempty"`
+	Tags               map[string]string `json:",omitempty"`
 }
 
 func ruleFromRow(r *store.RuleRow) (*Rule, error) {
@@ -214,7 +215,7 @@ func ruleFromRow(r *store.RuleRow) (*Rule, error) {
 	if err := json.Unmarshal(r.Spec, &sp); err != nil {
 		return nil, fmt.Errorf("rule %s: %w", r.Name, err)
 	}
-	rule := &Rule{Name: r.Name, ARN: r.ARN, EventPattern: sp.EventPattern, State: r.State, Description: sp.Description, RoleARN: sp.RoleARN, EventBus: r.Bus, Tags: sp.Tags}
+	rule := &Rule{Name: r.Name, ARN: r.ARN, EventPattern: sp.EventPattern, ScheduleExpression: sp.ScheduleExpression, State: r.State, Description: sp.Description, RoleARN: sp.RoleARN, EventBus: r.Bus, Tags: sp.Tags}
 	if rule.Tags == nil {
 		rule.Tags = map[string]string{}
 	}
@@ -222,7 +223,7 @@ func ruleFromRow(r *store.RuleRow) (*Rule, error) {
 }
 
 func (r *Rule) row(account string, now time.Time) *store.RuleRow {
-	b, _ := json.Marshal(ruleSpec{EventPattern: r.EventPattern, Description: r.Description, RoleARN: r.RoleARN, Tags: r.Tags})
+	b, _ := json.Marshal(ruleSpec{EventPattern: r.EventPattern, ScheduleExpression: r.ScheduleExpression, Description: r.Description, RoleARN: r.RoleARN, Tags: r.Tags})
 	return &store.RuleRow{Account: account, Bus: r.EventBus, Name: r.Name, ARN: r.ARN, Spec: b, State: r.State, Modified: now.UnixMilli()}
 }
 
@@ -254,18 +255,22 @@ func (s *Service) PutRule(ctx context.Context, account, region string, in PutRul
 	if err != nil {
 		return "", err
 	}
-	if in.ScheduleExpression != "" {
-		return "", awserr.NotSupported("ValidationException", "ScheduleExpression")
-	}
-	if in.EventPattern == "" {
+	if in.EventPattern == "" && in.ScheduleExpression == "" {
 		return "", validation("Parameter(s) EventPattern or ScheduleExpression must be specified.")
 	}
-	if _, err := pattern.Compile(in.EventPattern); err != nil {
-		var pe *pattern.Error
-		if errors.As(err, &pe) {
-			return "", awserr.New("InvalidEventPatternException", "%s", pe.Error())
+	if in.ScheduleExpression != "" {
+		if _, err := parseSchedule(in.ScheduleExpression); err != nil {
+			return "", err
 		}
-		return "", err
+	}
+	if in.EventPattern != "" {
+		if _, err := pattern.Compile(in.EventPattern); err != nil {
+			var pe *pattern.Error
+			if errors.As(err, &pe) {
+				return "", awserr.New("InvalidEventPatternException", "%s", pe.Error())
+			}
+			return "", err
+		}
 	}
 	switch in.State {
 	case "":
@@ -274,7 +279,7 @@ func (s *Service) PutRule(ctx context.Context, account, region string, in PutRul
 	default:
 		return "", validation("1 validation error detected: Value '%s' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [DISABLED, ENABLED, ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS]", in.State)
 	}
-	rule := &Rule{Name: in.Name, ARN: RuleARN(region, account, in.Name), EventPattern: in.EventPattern, State: in.State, RoleARN: in.RoleARN, EventBus: b, Tags: map[string]string{}}
+	rule := &Rule{Name: in.Name, ARN: RuleARN(region, account, in.Name), EventPattern: in.EventPattern, ScheduleExpression: in.ScheduleExpression, State: in.State, RoleARN: in.RoleARN, EventBus: b, Tags: map[string]string{}}
 	if old, err := s.cfg.Store.RuleGet(ctx, &store.RuleGetParams{Account: account, Bus: b, Name: in.Name}); err == nil {
 		prev, err := ruleFromRow(old)
 		if err != nil {
@@ -295,6 +300,9 @@ func (s *Service) PutRule(ctx context.Context, account, region string, in PutRul
 	}
 	if err := s.cfg.Store.RulePut(ctx, rule.row(account, s.cfg.Clock.Now())); err != nil {
 		return "", fmt.Errorf("put rule %q: %w", in.Name, err)
+	}
+	if err := s.arm(ctx, account, rule); err != nil {
+		return "", err
 	}
 	return rule.ARN, nil
 }
@@ -335,7 +343,7 @@ func (s *Service) SetRuleState(ctx context.Context, account, busName, name strin
 	if err := s.cfg.Store.RulePut(ctx, rule.row(account, s.cfg.Clock.Now())); err != nil {
 		return fmt.Errorf("put rule %q: %w", name, err)
 	}
-	return nil
+	return s.arm(ctx, account, rule)
 }
 
 // DeleteRule deletes a rule that has no targets; deleting a missing rule succeeds.
@@ -348,6 +356,11 @@ func (s *Service) DeleteRule(ctx context.Context, account, busName, name string)
 		return err
 	}
 	err = s.cfg.Store.RuleDelete(ctx, &store.RuleGetParams{Account: account, Bus: b, Name: name})
+	if err == nil {
+		if err := s.cfg.Store.DeliveryDelete(ctx, tickID(account, b, name)); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("delete schedule of %q: %w", name, err)
+		}
+	}
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return validation("Rule can't be deleted since it has targets.")

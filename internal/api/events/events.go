@@ -93,18 +93,19 @@ func (h *Handler) putRule(ctx context.Context, r *protocol.Request) (any, error)
 }
 
 type ruleOut struct {
-	Name         string `json:"Name"`
-	Arn          string `json:"Arn"`
-	EventPattern string `json:"EventPattern,omitempty"`
-	State        string `json:"State"`
-	Description  string `json:"Description,omitempty"`
-	RoleArn      string `json:"RoleArn,omitempty"`
-	EventBusName string `json:"EventBusName"`
-	CreatedBy    string `json:"CreatedBy,omitempty"`
+	Name               string `json:"Name"`
+	Arn                string `json:"Arn"`
+	EventPattern       string `json:"EventPattern,omitempty"`
+	ScheduleExpression string `json:"ScheduleExpression,omitempty"`
+	State              string `json:"State"`
+	Description        string `json:"Description,omitempty"`
+	RoleArn            string `json:"RoleArn,omitempty"`
+	EventBusName       string `json:"EventBusName"`
+	CreatedBy          string `json:"CreatedBy,omitempty"`
 }
 
 func outRule(rule *events.Rule, account string) ruleOut {
-	return ruleOut{Name: rule.Name, Arn: rule.ARN, EventPattern: rule.EventPattern, State: rule.State, Description: rule.Description, RoleArn: rule.RoleARN, EventBusName: rule.EventBus, CreatedBy: account}
+	return ruleOut{Name: rule.Name, Arn: rule.ARN, EventPattern: rule.EventPattern, ScheduleExpression: rule.ScheduleExpression, State: rule.State, Description: rule.Description, RoleArn: rule.RoleARN, EventBusName: rule.EventBus, CreatedBy: account}
 }
 
 func (h *Handler) describeRule(ctx context.Context, r *protocol.Request) (any, error) {

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ceap/ceap/internal/ceaptest"
+	"github.com/ceap/ceap/internal/clock"
 )
 
 type clients struct {
@@ -225,5 +226,47 @@ func TestRuleOperationsAndErrors(t *testing.T) {
 	bus, err := c.eb.DescribeEventBus(ctx, &eventbridge.DescribeEventBusInput{})
 	if err != nil || *bus.Name != "default" || *bus.Arn != "arn:aws:events:us-east-1:123456789012:event-bus/default" {
 		t.Fatalf("DescribeEventBus = %+v, %v", bus, err)
+	}
+}
+
+func TestScheduledRuleOnFakeClock(t *testing.T) {
+	t.Parallel()
+	clk := clock.NewFake(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+	srv := ceaptest.StartServer(t, ceaptest.WithClock(clk))
+	c := clients{eventbridge.NewFromConfig(srv.AWS), sns.NewFromConfig(srv.AWS), sqs.NewFromConfig(srv.AWS), sfn.NewFromConfig(srv.AWS)}
+	ctx := context.Background()
+	url, arn := queue(t, c, "ticks")
+	if _, err := c.eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("every-minute"), ScheduleExpression: aws.String("rate(1 minute)")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("every-minute"), Targets: []ebtypes.Target{{Id: aws.String("q"), Arn: aws.String(arn)}}}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.eb.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String("every-minute")})
+	if err != nil || *d.ScheduleExpression != "rate(1 minute)" {
+		t.Fatalf("DescribeRule = %+v, %v", d, err)
+	}
+	_, err = c.eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("bad"), ScheduleExpression: aws.String("rate(1 minutes)")})
+	wantCode(t, err, "ValidationException")
+	clk.Advance(time.Minute)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		out, err := c.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Messages) == 1 {
+			var ev map[string]any
+			json.Unmarshal([]byte(*out.Messages[0].Body), &ev)
+			if ev["detail-type"] != "Scheduled Event" || ev["time"] != "2024-01-01T00:01:00Z" {
+				t.Fatalf("event = %v", ev)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the scheduled rule did not fire")
+		}
+		time.Sleep(20 * time.Millisecond)
+		clk.Advance(time.Second) // wake the worker's poll timer
 	}
 }
