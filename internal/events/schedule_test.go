@@ -92,3 +92,19 @@ func TestScheduledRuleFires(t *testing.T) {
 		t.Fatalf("ScheduleExpression = %q", r.ScheduleExpression)
 	}
 }
+
+func FuzzParseSchedule(f *testing.F) {
+	for _, s := range []string{"rate(5 minutes)", "cron(0/15 * * * ? *)", "cron(15 10 ? * MON-FRI *)", "cron(0 0 L * ? *)", "cron(0 8 1 JAN,JUL ? 2025)"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, expr string) {
+		s, err := parseSchedule(expr)
+		if err != nil {
+			return
+		}
+		from := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+		if next := s.next(from); !next.IsZero() && !next.After(from) {
+			t.Fatalf("%s: next %s is not after %s", expr, next, from)
+		}
+	})
+}

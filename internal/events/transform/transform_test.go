@@ -1,6 +1,9 @@
 package transform
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestFill(t *testing.T) {
 	t.Parallel()
@@ -27,4 +30,15 @@ func TestFill(t *testing.T) {
 			t.Errorf("Fill(%s) = %s, want %s", c.tmpl, got, c.want)
 		}
 	}
+}
+
+func FuzzFill(f *testing.F) {
+	f.Add(`{"a": <x>, "b": "<x> and \" <y>"}`)
+	f.Add(`"<x>`)
+	f.Fuzz(func(t *testing.T, tmpl string) {
+		out := Fill(tmpl, func(n string) (any, bool) { return "v", n == "x" })
+		if !strings.Contains(tmpl, "<x>") && out != tmpl {
+			t.Fatalf("Fill changed a template without placeholders: %q -> %q", tmpl, out)
+		}
+	})
 }
