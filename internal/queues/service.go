@@ -184,6 +184,9 @@ func (s *Service) allQueues(ctx context.Context) ([]*Queue, error) {
 	return out, nil
 }
 
+// sweepSlice is how many expired messages one sweeper transaction deletes.
+const sweepSlice = 5000
+
 // Sweep deletes, in every queue, the messages past the queue's retention period and the FIFO
 // deduplication records whose window ended.
 func (s *Service) Sweep(ctx context.Context) error {
@@ -194,9 +197,15 @@ func (s *Service) Sweep(ctx context.Context) error {
 	now := s.clock.Now()
 	var errs []error
 	for _, q := range qs {
-		_, err := s.store.MessagesExpire(ctx, &store.MessagesExpireParams{QueueID: q.ID, SentBefore: store.Millis(q.retainedAfter(now)), Now: store.Millis(now)})
-		if err != nil {
-			errs = append(errs, fmt.Errorf("expire messages of %q: %w", q.Name, err))
+		// In slices, so that a mass expiry never holds the writer for long.
+		for {
+			n, err := s.store.MessagesExpire(ctx, &store.MessagesExpireParams{QueueID: q.ID, SentBefore: store.Millis(q.retainedAfter(now)), Now: store.Millis(now), Max: sweepSlice})
+			if err != nil {
+				errs = append(errs, fmt.Errorf("expire messages of %q: %w", q.Name, err))
+			}
+			if err != nil || n < sweepSlice {
+				break
+			}
 		}
 	}
 	return errors.Join(errs...)

@@ -44,8 +44,9 @@ type QueueStore interface {
 	// MessagesChangeVisibility sets the visibility of in-flight messages; each entry gets a
 	// status.
 	MessagesChangeVisibility(ctx context.Context, p *MessagesChangeVisibilityParams) ([]VisibilityStatus, error)
-	// MessagesExpire deletes a queue's messages sent before p.SentBefore and the dedup records
-	// that ended before p.Now. It returns how many messages it deleted.
+	// MessagesExpire deletes a queue's messages sent before p.SentBefore (at most p.Max of them
+	// when it is set) and the dedup records that ended before p.Now. It returns how many
+	// messages it deleted.
 	MessagesExpire(ctx context.Context, p *MessagesExpireParams) (int64, error)
 	// MessagesMove moves up to p.Max visible messages of a queue to p.DestinationID, or when it
 	// is zero back to each message's original source queue, as new visible messages. It returns
@@ -228,6 +229,7 @@ type MessagesExpireParams struct {
 	QueueID    int64
 	SentBefore int64
 	Now        int64
+	Max        int // 0: no limit
 }
 
 // MessagesMoveParams are the arguments of MessagesMove.

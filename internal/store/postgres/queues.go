@@ -324,7 +324,12 @@ func (db *DB) MessagesChangeVisibility(ctx context.Context, p *store.MessagesCha
 func (db *DB) MessagesExpire(ctx context.Context, p *store.MessagesExpireParams) (int64, error) {
 	var n int64
 	err := db.write(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM queue_messages WHERE queue_id = $1 AND sent_at < $2`, p.QueueID, p.SentBefore)
+		var limit *int
+		if p.Max > 0 {
+			limit = &p.Max
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM queue_messages WHERE id IN (SELECT id FROM queue_messages WHERE queue_id = $1 AND sent_at < $2 LIMIT $3)`,
+			p.QueueID, p.SentBefore, limit)
 		if err != nil {
 			return err
 		}

@@ -371,7 +371,12 @@ func (db *DB) MessagesChangeVisibility(ctx context.Context, p *store.MessagesCha
 func (db *DB) MessagesExpire(ctx context.Context, p *store.MessagesExpireParams) (int64, error) {
 	var n int64
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM queue_messages WHERE queue_id = ? AND sent_at < ?`, p.QueueID, p.SentBefore)
+		limit := p.Max
+		if limit <= 0 {
+			limit = -1
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM queue_messages WHERE id IN (SELECT id FROM queue_messages WHERE queue_id = ? AND sent_at < ? LIMIT ?)`,
+			p.QueueID, p.SentBefore, limit)
 		if err != nil {
 			return err
 		}

@@ -160,9 +160,13 @@ func TestMessages(t *testing.T) {
 		if c := counts(100002); c.Visible != 1 {
 			t.Fatalf("counts after move back = %+v", c)
 		}
-		n, err := s.MessagesExpire(ctx, &store.MessagesExpireParams{QueueID: q.ID, SentBefore: 1001, Now: 100002})
-		if err != nil || n != 4 {
-			t.Fatalf("expire = %d, %v; want 4", n, err)
+		n, err := s.MessagesExpire(ctx, &store.MessagesExpireParams{QueueID: q.ID, SentBefore: 1001, Now: 100002, Max: 3})
+		if err != nil || n != 3 {
+			t.Fatalf("expire at most 3 = %d, %v", n, err)
+		}
+		n, err = s.MessagesExpire(ctx, &store.MessagesExpireParams{QueueID: q.ID, SentBefore: 1001, Now: 100002})
+		if err != nil || n != 1 {
+			t.Fatalf("expire the rest = %d, %v; want 1", n, err)
 		}
 		sendN(t, s, q, 2, "", 200000)
 		if err := s.QueuePurge(ctx, &store.QueuePurgeParams{ID: q.ID, Now: 200001}); err != nil {
