@@ -696,3 +696,26 @@ func TestSlowBatchDoesNotStallTheSamePipe(t *testing.T) {
 		t.Fatal("the slow batch was deleted before its execution ended")
 	}
 }
+
+func TestStateReasonShowsAnUnreadableSource(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil, "n1", nil)
+	e.queue.mu.Lock()
+	e.queue.failNext = 1 << 30
+	e.queue.mu.Unlock()
+	ctx := context.Background()
+	if _, err := e.svc.Create(ctx, acct, "us-east-1", createInput("p", RequestResponse)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a StateReason", func() bool {
+		p, err := e.svc.Describe(ctx, acct, "p")
+		return err == nil && p.CurrentState == StateRunning && strings.Contains(p.StateReason, "queue unavailable")
+	})
+	e.queue.mu.Lock()
+	e.queue.failNext = 0
+	e.queue.mu.Unlock()
+	eventually(t, "the StateReason to clear", func() bool {
+		p, err := e.svc.Describe(ctx, acct, "p")
+		return err == nil && p.StateReason == ""
+	})
+}

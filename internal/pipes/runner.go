@@ -30,6 +30,21 @@ type runner struct {
 	version string // the definition the runner was started with
 	cancel  context.CancelFunc
 	done    chan struct{}
+
+	mu     sync.Mutex
+	reason string // why the source cannot be read, while it cannot
+}
+
+func (r *runner) setReason(s string) {
+	r.mu.Lock()
+	r.reason = s
+	r.mu.Unlock()
+}
+
+func (r *runner) currentReason() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.reason
 }
 
 func (r *runner) stopped() bool {
@@ -192,8 +207,12 @@ func (s *Service) reconcileOne(ctx context.Context, k pipeKey, row *store.PipeRo
 			}
 			s.startRunner(k, p, version)
 		}
-		if row.CurrentState != StateRunning {
-			return s.setState(ctx, row, StateRunning)
+		reason := ""
+		if r != nil {
+			reason = r.currentReason()
+		}
+		if row.CurrentState != StateRunning || row.StateReason != reason {
+			return s.setState(ctx, row, StateRunning, reason)
 		}
 		return nil
 	}
@@ -211,22 +230,22 @@ func (s *Service) reconcileOne(ctx context.Context, k pipeKey, row *store.PipeRo
 		s.cfg.Store.PipeLeaseRelease(ctx, &store.PipeLeaseParams{Account: k.account, Name: k.name, Owner: s.cfg.Node})
 	}
 	if row.CurrentState != StateStopped {
-		return s.setState(ctx, row, StateStopped)
+		return s.setState(ctx, row, StateStopped, "")
 	}
 	return nil
 }
 
 // setState advances a pipe's current state unless its row changed since it was read.
-func (s *Service) setState(ctx context.Context, row *store.PipeRow, state string) error {
+func (s *Service) setState(ctx context.Context, row *store.PipeRow, state, reason string) error {
 	next := *row
-	next.CurrentState = state
+	next.CurrentState, next.StateReason = state, reason
 	next.Modified = s.nextModified(row.Modified).UnixMilli()
 	err := s.cfg.Store.PipeUpdate(ctx, &store.PipeUpdateParams{Row: &next, IfModified: row.Modified})
 	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
 		s.poke()
 		return nil
 	}
-	if err == nil {
+	if err == nil && row.CurrentState != state {
 		s.log.Info("pipe_state_changed", "account", row.Account, "pipe", row.Name, "from", row.CurrentState, "to", state)
 	}
 	return err
@@ -263,7 +282,7 @@ func (s *Service) startRunner(k pipeKey, p *Pipe, version string) {
 		}
 	}
 	go func() {
-		s.poll(ctx, p, filters)
+		s.poll(ctx, r, filters)
 		close(r.done)
 		s.poke()
 	}()
@@ -273,7 +292,8 @@ func (s *Service) startRunner(k pipeKey, p *Pipe, version string) {
 // splits what it receives into batches and hands each to a delivery of its own, so that up to
 // Concurrency batches are at the target at once and a slow target holds only its own slot. It
 // returns when ctx ends and the deliveries in flight are done (unless the service is killed).
-func (s *Service) poll(ctx context.Context, p *Pipe, filters []*pattern.Pattern) {
+func (s *Service) poll(ctx context.Context, r *runner, filters []*pattern.Pattern) {
+	p := r.pipe
 	slots := make(chan struct{}, s.cfg.Concurrency)
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
@@ -310,6 +330,8 @@ func (s *Service) poll(ctx context.Context, p *Pipe, filters []*pattern.Pattern)
 			}
 			if failures == 0 {
 				s.log.Warn("pipe_receive_failed", "account", p.Account, "pipe", p.Name, "err", err)
+				r.setReason(fmt.Sprintf("Cannot read from the source %s: %v", p.Source, err))
+				s.poke()
 			}
 			failures++
 			// Back off while the source keeps failing (a deleted queue, the store away).
@@ -323,6 +345,8 @@ func (s *Service) poll(ctx context.Context, p *Pipe, filters []*pattern.Pattern)
 		if failures > 0 {
 			s.log.Info("pipe_receive_recovered", "account", p.Account, "pipe", p.Name, "failures", failures)
 			failures = 0
+			r.setReason("")
+			s.poke()
 		}
 		for _, b := range batches {
 			slots <- struct{}{} // free: at most `free` batches were received
