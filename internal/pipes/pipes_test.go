@@ -282,6 +282,12 @@ func TestRequestResponseDeletesOnSuccessAndLeavesOnFailure(t *testing.T) {
 	if got := e.met.get(Namespace + "/Invocations/p"); got != 2 {
 		t.Fatalf("Invocations = %v, want 2", got)
 	}
+	if got := e.met.get(Namespace + "/EventCount/p"); got != 2 {
+		t.Fatalf("EventCount = %v, want 2", got)
+	}
+	if got := e.met.get(Namespace + "/Concurrency/" + acct); got < 2 {
+		t.Fatalf("Concurrency datapoints sum to %v, want at least 1 per invocation", got)
+	}
 }
 
 func TestTargetErrorLeavesMessageAndCountsThrottles(t *testing.T) {

@@ -432,6 +432,18 @@ func (s *Service) Deliver(ctx context.Context, p *Pipe, batch []Message, filters
 		record("ExecutionFailed", 1, metrics.None)
 		return
 	}
+	s.mu.Lock()
+	s.inflight[p.Account]++
+	concurrency := s.inflight[p.Account]
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.inflight[p.Account]--
+		s.mu.Unlock()
+	}()
+	if s.cfg.Metrics != nil {
+		s.cfg.Metrics.Record(p.Account, Namespace, "Concurrency", []metrics.Dimension{{Name: "AwsAccountId", Value: p.Account}}, float64(concurrency), metrics.None)
+	}
 	start := s.cfg.Clock.Now()
 	record("Invocations", 1, metrics.None)
 	record("EventCount", float64(len(records)), metrics.None)

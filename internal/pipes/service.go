@@ -118,12 +118,13 @@ type Service struct {
 	log  *slog.Logger
 	wake chan struct{}
 
-	mu      sync.Mutex
-	runners map[pipeKey]*runner
-	cancel  context.CancelFunc
-	done    chan struct{}
-	kill    context.CancelFunc
-	killCtx context.Context
+	mu       sync.Mutex
+	runners  map[pipeKey]*runner
+	inflight map[string]int // batches at their targets, by account
+	cancel   context.CancelFunc
+	done     chan struct{}
+	kill     context.CancelFunc
+	killCtx  context.Context
 }
 
 type pipeKey struct{ account, name string }
@@ -150,7 +151,7 @@ func New(cfg Config) *Service {
 		cfg.RetryDelay = time.Second
 	}
 	killCtx, kill := context.WithCancel(context.Background())
-	return &Service{cfg: cfg, log: cfg.Log, wake: make(chan struct{}, 1), runners: map[pipeKey]*runner{}, kill: kill, killCtx: killCtx}
+	return &Service{cfg: cfg, log: cfg.Log, wake: make(chan struct{}, 1), runners: map[pipeKey]*runner{}, inflight: map[string]int{}, kill: kill, killCtx: killCtx}
 }
 
 // ARN returns the ARN of a pipe.
