@@ -13,6 +13,7 @@ import (
 	"github.com/ceap/ceap/internal/awserr"
 	"github.com/ceap/ceap/internal/clock"
 	"github.com/ceap/ceap/internal/logs"
+	"github.com/ceap/ceap/internal/store"
 	"github.com/ceap/ceap/internal/store/storetest"
 )
 
@@ -197,5 +198,42 @@ func TestGlueETLNeedsSpark(t *testing.T) {
 	var ae *awserr.Error
 	if !errors.As(err, &ae) || ae.Code != "EntityNotFoundException" {
 		t.Fatalf("missing job: %v", err)
+	}
+}
+
+func TestRunsOfADeadNodeFail(t *testing.T) {
+	t.Parallel()
+	fake := clock.NewFake(time.Now())
+	st := storetest.OpenSQLite(t)
+	ctx := context.Background()
+	other := New(Config{Store: st, Dir: t.TempDir(), Clock: fake, Node: "other"})
+	if err := other.CreateJob(ctx, "acct", &Job{Name: "j", Role: "r", Command: Command{Name: "pythonshell", ScriptLocation: "/nowhere.py"}, MaxConcurrentRuns: 2}); err != nil {
+		t.Fatal(err)
+	}
+	// Another node started these runs and died: its leases are no longer renewed.
+	now := fake.Now()
+	for id, state := range map[string]string{"jr_running": Running, "jr_stopping": Stopping} {
+		row := &store.JobRunRow{Account: "acct", JobName: "j", ID: id, State: state, Spec: []byte(`{"arguments":{},"timeout":5}`),
+			Started: now.UnixMilli(), Modified: now.UnixMilli(), Owner: "dead", LeaseUntil: now.Add(leaseFor).UnixMilli()}
+		if err := st.JobRunCreate(ctx, &store.JobRunCreateParams{Row: row, MaxActive: 2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := other.reapStale(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if jr, _ := other.GetJobRun(ctx, "acct", "j", "jr_running"); jr.State != Running {
+		t.Fatalf("a run with a live lease was ended: %+v", jr)
+	}
+	fake.Advance(leaseFor + time.Second)
+	if err := other.reapStale(ctx); err != nil {
+		t.Fatal(err)
+	}
+	jr, err := other.GetJobRun(ctx, "acct", "j", "jr_running")
+	if err != nil || jr.State != Failed || !strings.Contains(jr.ErrorMessage, "node stopped") || jr.ExecutionTime != 31 {
+		t.Fatalf("running run of the dead node = %+v, %v", jr, err)
+	}
+	if jr, _ := other.GetJobRun(ctx, "acct", "j", "jr_stopping"); jr.State != Stopped {
+		t.Fatalf("stopping run of the dead node = %+v", jr)
 	}
 }
