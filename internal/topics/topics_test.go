@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ceap/ceap/internal/awserr"
+	"github.com/ceap/ceap/internal/metrics"
 	"github.com/ceap/ceap/internal/store/storetest"
 )
 
@@ -64,13 +65,40 @@ func (f *fakes) sent() []sent {
 	return append([]sent(nil), f.out...)
 }
 
+type fakeMetrics struct {
+	mu  sync.Mutex
+	sum map[string]float64
+}
+
+func (m *fakeMetrics) Record(account, namespace, name string, dims []metrics.Dimension, value float64, unit string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.sum == nil {
+		m.sum = map[string]float64{}
+	}
+	m.sum[namespace+"/"+name+"/"+dims[0].Value] += value
+}
+
+func (m *fakeMetrics) get(name string) float64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.sum[name]
+}
+
 func setup(t *testing.T) (*Service, *fakes) {
 	t.Helper()
+	svc, f, _ := setupWithMetrics(t)
+	return svc, f
+}
+
+func setupWithMetrics(t *testing.T) (*Service, *fakes, *fakeMetrics) {
+	t.Helper()
 	f := &fakes{posts: make(chan sent, 10)}
-	svc := New(Config{Store: storetest.OpenSQLite(t), Queues: f, Functions: f, HTTP: f, Endpoint: "http://127.0.0.1:4566", RetryDelay: time.Millisecond,
+	m := &fakeMetrics{}
+	svc := New(Config{Store: storetest.OpenSQLite(t), Queues: f, Functions: f, HTTP: f, Metrics: m, Endpoint: "http://127.0.0.1:4566", RetryDelay: time.Millisecond,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	t.Cleanup(func() { svc.Stop(context.Background()) })
-	return svc, f
+	return svc, f, m
 }
 
 func code(err error) string {
@@ -83,7 +111,7 @@ func code(err error) string {
 
 func TestPublishToQueuesEnvelopeRawAndFilter(t *testing.T) {
 	t.Parallel()
-	svc, f := setup(t)
+	svc, f, m := setupWithMetrics(t)
 	ctx := context.Background()
 	topic, err := svc.CreateTopic(ctx, acct, "us-east-1", "ceap-ops-alerts", nil, nil)
 	if err != nil || topic != "arn:aws:sns:us-east-1:123456789012:ceap-ops-alerts" {
@@ -133,6 +161,11 @@ func TestPublishToQueuesEnvelopeRawAndFilter(t *testing.T) {
 	svc.Publish(ctx, acct, PublishInput{TopicARN: topic, Message: "hi", MessageAttributes: map[string]Attribute{"severity": {DataType: "String", StringValue: "high"}}})
 	if n := len(f.sent()); n != 5 {
 		t.Fatalf("after a matching publish: %d deliveries, want 5", n)
+	}
+	for name, want := range map[string]float64{"NumberOfMessagesPublished": 2, "NumberOfNotificationsDelivered": 5, "NumberOfNotificationsFilteredOut": 1, "PublishSize": 7} {
+		if got := m.get(Namespace + "/" + name + "/ceap-ops-alerts"); got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
 	}
 }
 
