@@ -256,7 +256,7 @@ const (
 		RETURNING ` + messageColumns
 	claimFIFO = `UPDATE queue_messages SET receive_count = receive_count + 1, visible_at = ?1,
 			first_receive = CASE WHEN first_receive = 0 THEN ?2 ELSE first_receive END
-		WHERE id IN (SELECT m.id FROM queue_messages m WHERE m.queue_id = ?3 AND m.visible_at <= ?2 AND +m.sent_at >= ?4
+		WHERE id IN (SELECT m.id FROM queue_messages m WHERE m.queue_id = ?3 AND m.group_id <> '' AND +m.visible_at <= ?2 AND +m.sent_at >= ?4
 			AND NOT EXISTS (SELECT 1 FROM queue_messages f WHERE f.queue_id = ?3 AND f.group_id = m.group_id AND f.group_id <> '' AND f.visible_at > ?2 AND f.receive_count > 0)
 			ORDER BY m.id LIMIT ?5)
 		RETURNING ` + messageColumns
