@@ -339,6 +339,7 @@ type JobRun struct {
 	Arguments       map[string]string
 	ErrorMessage    string
 	Attempt         int
+	PreviousRunID   string
 	Started         time.Time
 	Modified        time.Time
 	Completed       time.Time
@@ -360,6 +361,7 @@ type runSpec struct {
 	NumberOfWorkers *int              `json:"numberOfWorkers,omitempty"`
 	GlueVersion     string            `json:"glueVersion,omitempty"`
 	Attempt         int               `json:"attempt"`
+	PreviousRunID   string            `json:"previousRunId,omitempty"`
 }
 
 func toRun(r *store.JobRunRow) (*JobRun, error) {
@@ -368,7 +370,7 @@ func toRun(r *store.JobRunRow) (*JobRun, error) {
 		return nil, fmt.Errorf("decode run %s: %w", r.ID, err)
 	}
 	out := &JobRun{ID: r.ID, JobName: r.JobName, State: r.State, Arguments: sp.Arguments, ErrorMessage: r.ErrorMessage,
-		Attempt: sp.Attempt, Started: time.UnixMilli(r.Started).UTC(), Modified: time.UnixMilli(r.Modified).UTC(),
+		Attempt: sp.Attempt, PreviousRunID: sp.PreviousRunID, Started: time.UnixMilli(r.Started).UTC(), Modified: time.UnixMilli(r.Modified).UTC(),
 		ExecutionTime: r.ExecutionTime, Timeout: sp.Timeout, MaxCapacity: sp.MaxCapacity, WorkerType: sp.WorkerType,
 		NumberOfWorkers: sp.NumberOfWorkers, GlueVersion: sp.GlueVersion, LogGroupName: "/aws-glue/jobs"}
 	if r.Completed > 0 {

@@ -237,3 +237,41 @@ func TestRunsOfADeadNodeFail(t *testing.T) {
 		t.Fatalf("stopping run of the dead node = %+v", jr)
 	}
 }
+
+func TestFailedRunsAreRetriedUpToMaxRetries(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	if err := f.svc.CreateJob(ctx, "acct", &Job{Name: "r", Role: "r", Command: Command{Name: "pythonshell", ScriptLocation: f.script},
+		DefaultArguments: map[string]string{"--mode": "fail"}, MaxRetries: 2}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := f.svc.StartJobRun(ctx, "acct", StartJobRunInput{JobName: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := wait(t, f, "r", id)
+	for attempt := 1; attempt <= 2; attempt++ {
+		next := id + "_attempt_" + string(rune('0'+attempt))
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			if _, err := f.svc.GetJobRun(ctx, "acct", "r", next); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("attempt %d never started after %+v", attempt, last)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		jr := wait(t, f, "r", next)
+		if jr.State != Failed || jr.Attempt != attempt || jr.PreviousRunID != last.ID {
+			t.Fatalf("attempt %d = %+v", attempt, jr)
+		}
+		last = jr
+	}
+	time.Sleep(200 * time.Millisecond)
+	runs, _, err := f.svc.GetJobRuns(ctx, "acct", "r", "", 0)
+	if err != nil || len(runs) != 3 {
+		t.Fatalf("runs = %d, %v; want 3 (the first and two retries)", len(runs), err)
+	}
+}

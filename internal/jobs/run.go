@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -145,9 +146,34 @@ loop:
 			msg = "Command failed with exit code " + exitCode(waitErr)
 		}
 		s.finish(ctx, row, Failed, msg)
+		s.retry(account, j, row, sp)
 	default:
 		s.finish(ctx, row, Succeeded, "")
 	}
+}
+
+// retry starts the next attempt of a failed run while the job's MaxRetries allows, as Glue does:
+// the new run's id is the first attempt's with _attempt_N, and it names the run it follows.
+func (s *Service) retry(account string, j *Job, prev *store.JobRunRow, sp runSpec) {
+	if sp.Attempt >= j.MaxRetries || s.ctx.Err() != nil {
+		return
+	}
+	base, _, _ := strings.Cut(prev.ID, "_attempt_")
+	next := sp
+	next.Attempt, next.PreviousRunID = sp.Attempt+1, prev.ID
+	spec, err := json.Marshal(next)
+	if err != nil {
+		s.log.Error("run_retry_failed", "run_id", prev.ID, "err", err)
+		return
+	}
+	now := s.clock.Now()
+	row := &store.JobRunRow{Account: account, JobName: j.Name, ID: fmt.Sprintf("%s_attempt_%d", base, next.Attempt), State: Starting, Spec: spec,
+		Started: now.UnixMilli(), Modified: now.UnixMilli(), Owner: s.node, LeaseUntil: now.Add(leaseFor).UnixMilli()}
+	if err := s.st.JobRunCreate(s.ctx, &store.JobRunCreateParams{Row: row, MaxActive: max(j.MaxConcurrentRuns, 1)}); err != nil {
+		s.log.Warn("run_retry_failed", "run_id", prev.ID, "err", err)
+		return
+	}
+	s.launch(account, j, row, next)
 }
 
 func exitCode(err error) string {

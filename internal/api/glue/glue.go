@@ -264,6 +264,7 @@ func (h *Handler) startJobRun(ctx context.Context, r *protocol.Request) (any, er
 type jobRunOut struct {
 	ID              string              `json:"Id"`
 	Attempt         int                 `json:"Attempt"`
+	PreviousRunID   string              `json:"PreviousRunId,omitempty"`
 	JobName         string              `json:"JobName"`
 	StartedOn       *protocol.Timestamp `json:"StartedOn,omitempty"`
 	LastModifiedOn  *protocol.Timestamp `json:"LastModifiedOn,omitempty"`
@@ -281,7 +282,7 @@ type jobRunOut struct {
 }
 
 func runOut(jr *jobs.JobRun) jobRunOut {
-	return jobRunOut{ID: jr.ID, Attempt: jr.Attempt, JobName: jr.JobName, StartedOn: protocol.TS(jr.Started), LastModifiedOn: protocol.TS(jr.Modified),
+	return jobRunOut{ID: jr.ID, Attempt: jr.Attempt, PreviousRunID: jr.PreviousRunID, JobName: jr.JobName, StartedOn: protocol.TS(jr.Started), LastModifiedOn: protocol.TS(jr.Modified),
 		CompletedOn: protocol.TS(jr.Completed), JobRunState: jr.State, Arguments: jr.Arguments, ErrorMessage: jr.ErrorMessage,
 		ExecutionTime: jr.ExecutionTime, Timeout: jr.Timeout, MaxCapacity: jr.MaxCapacity, WorkerType: jr.WorkerType,
 		NumberOfWorkers: jr.NumberOfWorkers, GlueVersion: jr.GlueVersion, LogGroupName: jr.LogGroupName}
