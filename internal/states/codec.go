@@ -1,9 +1,12 @@
 package states
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -11,10 +14,49 @@ import (
 	"github.com/ceap/ceap/internal/store"
 )
 
-// encodeHistory encodes a history chunk as a JSON array.
-func encodeHistory(events []asl.HistoryEvent) []byte { return marshal(events) }
+// History chunks are stored as JSON arrays (first byte '['), or, from compressAtLeast bytes on,
+// as DEFLATE-compressed JSON behind a one-byte marker. History is most of what an execution
+// writes and it compresses several times over; on SQLite with synchronous commits the bytes per
+// commit, not the CPU, bound how many executions a second are durable.
+const (
+	historyDeflate  = 0x01
+	compressAtLeast = 512
+)
+
+// codec encodes history chunks, reusing DEFLATE writers (each holds large tables).
+type codec struct {
+	deflaters sync.Pool
+}
+
+// encodeHistory encodes a history chunk.
+func (c *codec) encodeHistory(events []asl.HistoryEvent) []byte {
+	raw := marshal(events)
+	if len(raw) < compressAtLeast {
+		return raw
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(raw)/4 + 16)
+	buf.WriteByte(historyDeflate)
+	w, _ := c.deflaters.Get().(*flate.Writer)
+	if w == nil {
+		w, _ = flate.NewWriter(&buf, flate.BestSpeed)
+	} else {
+		w.Reset(&buf)
+	}
+	w.Write(raw)
+	w.Close()
+	c.deflaters.Put(w)
+	return buf.Bytes()
+}
 
 func decodeHistory(b []byte) ([]asl.HistoryEvent, error) {
+	if len(b) > 0 && b[0] == historyDeflate {
+		raw, err := io.ReadAll(flate.NewReader(bytes.NewReader(b[1:])))
+		if err != nil {
+			return nil, fmt.Errorf("inflate history: %w", err)
+		}
+		b = raw
+	}
 	var evs []asl.HistoryEvent
 	if err := json.Unmarshal(b, &evs); err != nil {
 		return nil, fmt.Errorf("decode history: %w", err)

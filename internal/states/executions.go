@@ -240,7 +240,7 @@ func (s *Service) commit(ctx context.Context, a *advance) error {
 	}
 	w := &store.ExecutionWriteParams{Execution: &row, PrevVersion: prev}
 	if len(a.out.Events) > 0 {
-		w.History = &store.HistoryChunk{ExecutionARN: row.ARN, FirstID: a.out.Events[0].ID, Events: encodeHistory(a.out.Events)}
+		w.History = &store.HistoryChunk{ExecutionARN: row.ARN, FirstID: a.out.Events[0].ID, Events: s.codec.encodeHistory(a.out.Events)}
 	}
 	if a.claimed != nil {
 		w.Claimed, w.ClaimOwner = a.claimed.ID, a.claimed.Owner

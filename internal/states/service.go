@@ -159,11 +159,12 @@ type Service struct {
 	actSignal chan struct{} // closed and replaced when activity tasks are queued
 
 	express *expressRecorder
+	codec   codec
 	// execLocks serialise this node's advances of one execution (by ARN hash), so that many
 	// results for one execution (a Map of tasks) queue instead of failing each other's
 	// optimistic version checks. Correctness never rests on them: the version check does.
 	execLocks [64]sync.Mutex
-	cache   resourceCache
+	cache     resourceCache
 
 	stopOnce sync.Once
 	stop     chan struct{}

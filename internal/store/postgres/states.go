@@ -154,10 +154,14 @@ func (db *DB) ExecutionsList(ctx context.Context, p *store.ExecutionsListParams)
 	return out, rows.Err()
 }
 
-const insertExecution = `INSERT INTO sfn_executions (` + executionCols + `, snapshot) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`
+const insertExecution = `INSERT INTO sfn_executions (` + executionCols + `, snapshot, history) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`
 
-func executionArgs(e *store.ExecutionRow) []any {
-	return []any{e.ARN, e.Account, e.StateMachineARN, e.Name, e.Status, e.Express, e.StartedAt, e.StoppedAt, e.RedriveCount, e.RedrivenAt, e.ExpiresAt, e.Version, e.Doc, e.Snapshot}
+func executionArgs(e *store.ExecutionRow, history *store.HistoryChunk) []any {
+	var h []byte
+	if history != nil {
+		h = history.Events
+	}
+	return []any{e.ARN, e.Account, e.StateMachineARN, e.Name, e.Status, e.Express, e.StartedAt, e.StoppedAt, e.RedriveCount, e.RedrivenAt, e.ExpiresAt, e.Version, e.Doc, e.Snapshot, h}
 }
 
 // ExecutionWrite advances one execution in one transaction, its statements pipelined in one
@@ -166,8 +170,13 @@ func (db *DB) ExecutionWrite(ctx context.Context, p *store.ExecutionWriteParams)
 	e := p.Execution
 	return db.write(ctx, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
+		inline := p.PrevVersion == 0 && p.History != nil && p.History.FirstID == 1
 		if p.PrevVersion == 0 {
-			b.Queue(insertExecution+` ON CONFLICT (arn) DO NOTHING`, executionArgs(e)...)
+			var h *store.HistoryChunk
+			if inline {
+				h = p.History
+			}
+			b.Queue(insertExecution+` ON CONFLICT (arn) DO NOTHING`, executionArgs(e, h)...)
 		} else {
 			b.Queue(`UPDATE sfn_executions SET status = $1, stopped = $2, redrive_count = $3, redriven = $4, expires = $5, version = $6, doc = $7, snapshot = $8
 				WHERE arn = $9 AND version = $10`,
@@ -176,7 +185,7 @@ func (db *DB) ExecutionWrite(ctx context.Context, p *store.ExecutionWriteParams)
 		if p.Claimed != "" {
 			b.Queue(`DELETE FROM sfn_work WHERE id = $1 AND owner = $2`, p.Claimed, p.ClaimOwner)
 		}
-		if p.History != nil && len(p.History.Events) > 0 {
+		if p.History != nil && len(p.History.Events) > 0 && !inline {
 			b.Queue(`INSERT INTO sfn_history (execution, first_id, events) VALUES ($1, $2, $3)`, p.History.ExecutionARN, p.History.FirstID, p.History.Events)
 		}
 		for _, id := range p.WorkDelete {
@@ -235,7 +244,7 @@ func (db *DB) ExecutionsRecord(ctx context.Context, p *store.ExecutionsRecordPar
 		b := &pgx.Batch{}
 		for _, e := range p.Executions {
 			b.Queue(insertExecution+` ON CONFLICT (arn) DO UPDATE SET status = excluded.status, stopped = excluded.stopped, version = excluded.version,
-				doc = excluded.doc, snapshot = excluded.snapshot, expires = excluded.expires`, executionArgs(e)...)
+				doc = excluded.doc, snapshot = excluded.snapshot, expires = excluded.expires`, executionArgs(e, nil)...)
 		}
 		for _, h := range p.History {
 			b.Queue(`INSERT INTO sfn_history (execution, first_id, events) VALUES ($1, $2, $3) ON CONFLICT (execution, first_id) DO UPDATE SET events = excluded.events`,
@@ -267,12 +276,19 @@ func (db *DB) ExecutionsExpire(ctx context.Context, p *store.ExecutionsExpirePar
 
 // HistoryList returns an execution's history chunks in order.
 func (db *DB) HistoryList(ctx context.Context, p *store.HistoryListParams) ([]*store.HistoryChunk, error) {
+	var out []*store.HistoryChunk
+	var first []byte
+	if err := db.pool.QueryRow(ctx, `SELECT history FROM sfn_executions WHERE arn = $1`, p.ExecutionARN).Scan(&first); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("list history: %w", err)
+	}
+	if len(first) > 0 {
+		out = append(out, &store.HistoryChunk{ExecutionARN: p.ExecutionARN, FirstID: 1, Events: first})
+	}
 	rows, err := db.pool.Query(ctx, `SELECT execution, first_id, events FROM sfn_history WHERE execution = $1 ORDER BY first_id`, p.ExecutionARN)
 	if err != nil {
 		return nil, fmt.Errorf("list history: %w", err)
 	}
 	defer rows.Close()
-	var out []*store.HistoryChunk
 	for rows.Next() {
 		h := &store.HistoryChunk{}
 		if err := rows.Scan(&h.ExecutionARN, &h.FirstID, &h.Events); err != nil {

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/ceap/ceap/internal/store"
@@ -165,16 +166,20 @@ func (db *DB) ExecutionsList(ctx context.Context, p *store.ExecutionsListParams)
 	return out, err
 }
 
-func (db *DB) putExecution(ctx context.Context, tx *sql.Tx, e *store.ExecutionRow, replace bool) error {
+func (db *DB) putExecution(ctx context.Context, tx *sql.Tx, e *store.ExecutionRow, history *store.HistoryChunk, replace bool) error {
 	verb := "INSERT"
 	if replace {
 		verb = "INSERT OR REPLACE"
 	}
-	stmt, err := db.stmt(ctx, tx, verb+` INTO sfn_executions (`+executionCols+`, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	stmt, err := db.stmt(ctx, tx, verb+` INTO sfn_executions (`+executionCols+`, snapshot, history) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
-	_, err = stmt.ExecContext(ctx, e.ARN, e.Account, e.StateMachineARN, e.Name, e.Status, e.Express, e.StartedAt, e.StoppedAt, e.RedriveCount, e.RedrivenAt, e.ExpiresAt, e.Version, e.Doc, e.Snapshot)
+	var h []byte
+	if history != nil {
+		h = history.Events
+	}
+	_, err = stmt.ExecContext(ctx, e.ARN, e.Account, e.StateMachineARN, e.Name, e.Status, e.Express, e.StartedAt, e.StoppedAt, e.RedriveCount, e.RedrivenAt, e.ExpiresAt, e.Version, e.Doc, e.Snapshot, h)
 	return err
 }
 
@@ -195,8 +200,13 @@ func (db *DB) putHistory(ctx context.Context, tx *sql.Tx, h *store.HistoryChunk,
 func (db *DB) ExecutionWrite(ctx context.Context, p *store.ExecutionWriteParams) error {
 	e := p.Execution
 	return db.write(ctx, func(tx *sql.Tx) error {
+		inline := p.PrevVersion == 0 && p.History != nil && p.History.FirstID == 1
 		if p.PrevVersion == 0 {
-			if err := db.putExecution(ctx, tx, e, false); err != nil {
+			var h *store.HistoryChunk
+			if inline {
+				h = p.History
+			}
+			if err := db.putExecution(ctx, tx, e, h, false); err != nil {
 				if isUnique(err) {
 					return fmt.Errorf("execution %s: %w", e.ARN, store.ErrAlreadyExists)
 				}
@@ -229,7 +239,7 @@ func (db *DB) ExecutionWrite(ctx context.Context, p *store.ExecutionWriteParams)
 				return fmt.Errorf("claimed work %s: %w", p.Claimed, store.ErrConflict)
 			}
 		}
-		if p.History != nil && len(p.History.Events) > 0 {
+		if p.History != nil && len(p.History.Events) > 0 && !inline {
 			if err := db.putHistory(ctx, tx, p.History, false); err != nil {
 				return fmt.Errorf("insert history of %s: %w", e.ARN, err)
 			}
@@ -278,7 +288,7 @@ func (db *DB) ExecutionsRecord(ctx context.Context, p *store.ExecutionsRecordPar
 	}
 	return db.write(ctx, func(tx *sql.Tx) error {
 		for _, e := range p.Executions {
-			if err := db.putExecution(ctx, tx, e, true); err != nil {
+			if err := db.putExecution(ctx, tx, e, nil, true); err != nil {
 				return fmt.Errorf("record execution %s: %w", e.ARN, err)
 			}
 		}
@@ -312,6 +322,13 @@ func (db *DB) ExecutionsExpire(ctx context.Context, p *store.ExecutionsExpirePar
 func (db *DB) HistoryList(ctx context.Context, p *store.HistoryListParams) ([]*store.HistoryChunk, error) {
 	var out []*store.HistoryChunk
 	err := db.read(ctx, func(c *sql.Conn) error {
+		var first []byte
+		if err := c.QueryRowContext(ctx, `SELECT history FROM sfn_executions WHERE arn = ?`, p.ExecutionARN).Scan(&first); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if len(first) > 0 {
+			out = append(out, &store.HistoryChunk{ExecutionARN: p.ExecutionARN, FirstID: 1, Events: first})
+		}
 		rows, err := c.QueryContext(ctx, `SELECT execution, first_id, events FROM sfn_history WHERE execution = ? ORDER BY first_id`, p.ExecutionARN)
 		if err != nil {
 			return err

@@ -24,7 +24,10 @@ CREATE TABLE sfn_executions (
     expires        BIGINT NOT NULL,
     version        BIGINT NOT NULL,
     doc            BYTEA    NOT NULL,
-    snapshot       BYTEA
+    snapshot       BYTEA,
+    -- The history written with the row itself (all of it for an execution that ends where it
+    -- starts); later chunks go to sfn_history.
+    history        BYTEA
 );
 CREATE INDEX sfn_executions_list ON sfn_executions (machine, started DESC, arn DESC);
 CREATE INDEX sfn_executions_expires ON sfn_executions (expires) WHERE expires > 0;
