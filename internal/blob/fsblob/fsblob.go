@@ -14,7 +14,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -34,8 +33,8 @@ const (
 type Store struct {
 	root string
 	pool sync.Pool
-	// dirs remembers the fan-out directories known to exist, to skip MkdirAll on the hot path.
-	dirs sync.Map
+	// dirSync makes renames into the blob directory durable, one fsync for all concurrent Puts.
+	dirSync *groupSync
 }
 
 var _ blob.Store = (*Store)(nil)
@@ -48,7 +47,7 @@ func New(dir string) (*Store, error) {
 			return nil, fmt.Errorf("create blob directory: %w", err)
 		}
 	}
-	s := &Store{root: dir}
+	s := &Store{root: dir, dirSync: &groupSync{dir: filepath.Join(dir, blobsDir)}}
 	s.pool.New = func() any { b := make([]byte, copyBuffer); return &b }
 	if err := s.removeStaleTemps(); err != nil {
 		return nil, err
@@ -72,7 +71,7 @@ func (s *Store) removeStaleTemps() error {
 }
 
 func (s *Store) path(id string) string {
-	return filepath.Join(s.root, blobsDir, id[:2], id)
+	return filepath.Join(s.root, blobsDir, id)
 }
 
 // Put streams r into a new blob.
@@ -101,21 +100,11 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blob.Info, error) {
 	if err := tmp.Close(); err != nil {
 		return blob.Info{}, fmt.Errorf("close blob: %w", err)
 	}
-	dir := filepath.Join(s.root, blobsDir, id[:2])
-	if _, ok := s.dirs.Load(dir); !ok {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return blob.Info{}, fmt.Errorf("create blob directory: %w", err)
-		}
-		if err := syncDir(filepath.Join(s.root, blobsDir)); err != nil {
-			return blob.Info{}, err
-		}
-		s.dirs.Store(dir, true)
-	}
 	if err := os.Rename(tmp.Name(), s.path(id)); err != nil {
 		return blob.Info{}, fmt.Errorf("publish blob: %w", err)
 	}
 	committed = true
-	if err := syncDir(dir); err != nil {
+	if err := s.dirSync.sync(); err != nil {
 		return blob.Info{}, err
 	}
 	return blob.Info{ID: id, Size: n, Created: time.Now()}, nil
@@ -189,37 +178,65 @@ func (s *Store) Delete(_ context.Context, id string) error {
 
 // Walk calls fn for every blob.
 func (s *Store) Walk(ctx context.Context, fn func(blob.Info) error) error {
-	base := filepath.Join(s.root, blobsDir)
-	dirs, err := os.ReadDir(base)
+	entries, err := os.ReadDir(filepath.Join(s.root, blobsDir))
 	if err != nil {
 		return fmt.Errorf("read blob directory: %w", err)
 	}
-	for _, d := range dirs {
-		if !d.IsDir() {
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !blob.ValidID(e.Name()) {
 			continue
 		}
-		entries, err := os.ReadDir(filepath.Join(base, d.Name()))
+		fi, err := e.Info()
 		if err != nil {
-			return fmt.Errorf("read blob directory: %w", err)
+			continue // removed while walking
 		}
-		for _, e := range entries {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			name := e.Name()
-			if !blob.ValidID(name) || !strings.HasPrefix(name, d.Name()) {
-				continue
-			}
-			fi, err := e.Info()
-			if err != nil {
-				continue // removed while walking
-			}
-			if err := fn(blob.Info{ID: name, Size: fi.Size(), Created: fi.ModTime()}); err != nil {
-				return err
-			}
+		if err := fn(blob.Info{ID: e.Name(), Size: fi.Size(), Created: fi.ModTime()}); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// groupSync fsyncs a directory on behalf of every caller that asked before the fsync began:
+// concurrent Puts share one directory fsync instead of paying one each.
+type groupSync struct {
+	dir     string
+	mu      sync.Mutex
+	waiting []chan error
+	running bool
+}
+
+func (g *groupSync) sync() error {
+	ch := make(chan error, 1)
+	g.mu.Lock()
+	g.waiting = append(g.waiting, ch)
+	if !g.running {
+		g.running = true
+		go g.loop()
+	}
+	g.mu.Unlock()
+	return <-ch
+}
+
+func (g *groupSync) loop() {
+	for {
+		g.mu.Lock()
+		batch := g.waiting
+		g.waiting = nil
+		if len(batch) == 0 {
+			g.running = false
+			g.mu.Unlock()
+			return
+		}
+		g.mu.Unlock()
+		err := syncDir(g.dir)
+		for _, ch := range batch {
+			ch <- err
+		}
+	}
 }
 
 // ctxReader stops a copy when its context is cancelled.
