@@ -178,7 +178,8 @@ func (s *Service) CreateStateMachine(ctx context.Context, c Caller, in *MachineI
 	if err := checkRole(*in.RoleArn); err != nil {
 		return nil, err
 	}
-	if _, err := asl.Compile(*in.Definition); err != nil {
+	prog, err := asl.Compile(*in.Definition)
+	if err != nil {
 		return nil, definitionError(err)
 	}
 	if err := checkLogging(in.Logging); err != nil {
@@ -202,7 +203,11 @@ func (s *Service) CreateStateMachine(ctx context.Context, c Caller, in *MachineI
 		res.VersionARN = v.ARN
 	}
 	puts[0] = &store.StateResource{ARN: arn, Account: c.Account, Kind: kindMachine, Key: in.Name, Created: now.UnixMilli(), Doc: marshal(m)}
-	err := s.writeResources(ctx, &store.StateResourcesWriteParams{Puts: puts})
+	err = s.writeResources(ctx, &store.StateResourcesWriteParams{Puts: puts})
+	if err == nil {
+		// Executions find the program compiled already.
+		s.programs.Store(revisionARN(arn, m.RevisionID), prog)
+	}
 	if errors.Is(err, store.ErrAlreadyExists) {
 		old, gerr := s.getMachine(ctx, arn)
 		if gerr == nil && old.Definition == m.Definition && old.RoleArn == m.RoleArn && old.Type == m.Type && !in.Publish {
