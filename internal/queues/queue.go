@@ -79,8 +79,14 @@ type RedrivePolicy struct {
 	MaxReceiveCount     int64  `json:"maxReceiveCount"`
 }
 
+// retainedAfter is the earliest send time of a message that still exists: within the retention
+// period and after the last purge (whose messages the purge may still be deleting).
 func (q *Queue) retainedAfter(now time.Time) time.Time {
-	return now.Add(-time.Duration(q.Retention) * time.Second)
+	t := now.Add(-time.Duration(q.Retention) * time.Second)
+	if !q.PurgedAt.IsZero() && !q.PurgedAt.Before(t) {
+		t = q.PurgedAt.Add(time.Millisecond)
+	}
+	return t
 }
 
 // Arn returns the ARN of a queue.

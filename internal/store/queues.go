@@ -19,8 +19,9 @@ type QueueStore interface {
 	QueueList(ctx context.Context, p *QueueListParams) ([]*Queue, error)
 	// QueueUpdate replaces a live queue's attributes and tags (ErrNotFound otherwise).
 	QueueUpdate(ctx context.Context, p *QueueUpdateParams) error
-	// QueuePurge deletes the messages of a queue sent before p.Now and records the purge time.
-	// It returns ErrConflict when the previous purge was after p.PurgedAfter.
+	// QueuePurge records the purge time of a queue (the domain then deletes the messages sent
+	// up to it with MessagesExpire, in slices). It returns ErrConflict when the previous purge
+	// was after p.PurgedAfter.
 	QueuePurge(ctx context.Context, p *QueuePurgeParams) error
 	// QueueDelete marks a queue deleted at p.Now and deletes its messages, dedup records and
 	// move tasks.

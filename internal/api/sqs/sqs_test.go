@@ -402,7 +402,8 @@ func TestDelayAndRetention(t *testing.T) {
 }
 
 func TestPurge(t *testing.T) {
-	f := setup(t)
+	clk := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	f := setup(t, ceaptest.WithClock(clk))
 	url := f.create("q", nil)
 	f.send(url, "a")
 	f.send(url, "b")
@@ -412,8 +413,21 @@ func TestPurge(t *testing.T) {
 	if n := f.count(url, "ApproximateNumberOfMessages"); n != 0 {
 		t.Fatalf("after purge = %d", n)
 	}
+	clk.Advance(time.Second)
+	f.send(url, "after the purge")
 	_, err := f.c.PurgeQueue(f.ctx, &sqs.PurgeQueueInput{QueueUrl: &url})
 	wantCode(t, err, "AWS.SimpleQueueService.PurgeQueueInProgress")
+	got := f.receive(url, 10, 30)
+	if len(got) != 1 || *got[0].Body != "after the purge" {
+		t.Fatalf("received after purge: %v", bodies(got))
+	}
+	clk.Advance(60 * time.Second)
+	if _, err := f.c.PurgeQueue(f.ctx, &sqs.PurgeQueueInput{QueueUrl: &url}); err != nil {
+		t.Fatalf("purge after 60 s: %v", err)
+	}
+	if n := f.count(url, "ApproximateNumberOfMessagesNotVisible"); n != 0 {
+		t.Fatalf("in flight after the second purge = %d", n)
+	}
 }
 
 func TestLongPollWakesOnSend(t *testing.T) {

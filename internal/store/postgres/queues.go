@@ -108,7 +108,7 @@ func (db *DB) QueueUpdate(ctx context.Context, p *store.QueueUpdateParams) error
 		queueJSON(p.Attributes), queueJSON(p.Tags), p.Now, p.ID))
 }
 
-// QueuePurge deletes the messages sent before p.Now.
+// QueuePurge records the purge time.
 func (db *DB) QueuePurge(ctx context.Context, p *store.QueuePurgeParams) error {
 	return db.write(ctx, func(tx pgx.Tx) error {
 		var purged int64
@@ -118,10 +118,7 @@ func (db *DB) QueuePurge(ctx context.Context, p *store.QueuePurgeParams) error {
 		if purged > p.PurgedAfter {
 			return store.ErrConflict
 		}
-		if _, err := tx.Exec(ctx, `UPDATE queues SET purged_at = $1 WHERE id = $2`, p.Now, p.ID); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `DELETE FROM queue_messages WHERE queue_id = $1 AND sent_at <= $2`, p.ID, p.Now)
+		_, err := tx.Exec(ctx, `UPDATE queues SET purged_at = $1 WHERE id = $2`, p.Now, p.ID)
 		return err
 	})
 }

@@ -134,7 +134,7 @@ func queueRowsChanged(res sql.Result, err error) error {
 	return nil
 }
 
-// QueuePurge deletes the messages sent before p.Now.
+// QueuePurge records the purge time.
 func (db *DB) QueuePurge(ctx context.Context, p *store.QueuePurgeParams) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
 		var purged int64
@@ -144,10 +144,7 @@ func (db *DB) QueuePurge(ctx context.Context, p *store.QueuePurgeParams) error {
 		if purged > p.PurgedAfter {
 			return store.ErrConflict
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE queues SET purged_at = ? WHERE id = ?`, p.Now, p.ID); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM queue_messages WHERE queue_id = ? AND sent_at <= ?`, p.ID, p.Now)
+		_, err := tx.ExecContext(ctx, `UPDATE queues SET purged_at = ? WHERE id = ?`, p.Now, p.ID)
 		return err
 	})
 }
