@@ -372,13 +372,9 @@ func (s *Service) update(ctx context.Context, arn string, claimed *store.WorkRow
 			out = &asl.Outcome{Snapshot: snap, Status: snap.Status}
 		}
 		err = s.commit(ctx, &advance{row: row, doc: doc, snap: snap, before: before, out: *out, claimed: claimed})
+		// Another node advanced the execution first (or took over the claimed work, in which
+		// case every attempt conflicts until the bound and that node's advance stands).
 		if errors.Is(err, store.ErrConflict) && attempt < maxWriteAttempts {
-			if claimed != nil {
-				// Did we lose the claim itself? Then another node owns this work now.
-				if _, gerr := s.st.ExecutionGet(ctx, &store.ExecutionGetParams{ARN: arn}); gerr == nil && attempt > 2 {
-					return err
-				}
-			}
 			continue
 		}
 		return err

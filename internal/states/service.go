@@ -14,7 +14,6 @@ package states
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"sort"
 	"strings"
@@ -324,6 +323,3 @@ func (s *Service) lockExecution(arn string) func() {
 	m.Lock()
 	return m.Unlock
 }
-
-// errStopped is returned when the service stops while a call waits.
-var errStopped = errors.New("states service stopped")
