@@ -482,7 +482,7 @@ func (h *Handler) record(c *call) {
 	case s >= 400:
 		rec("4xxErrors", 1, metrics.Count)
 	}
-	if c.op == "GetObject" && c.w.bytes > 0 {
+	if c.op == "GetObject" && c.w.status < 300 && c.w.bytes > 0 {
 		rec("BytesDownloaded", float64(c.w.bytes), metrics.Bytes)
 	}
 	if c.bytesIn > 0 {
