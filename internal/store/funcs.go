@@ -26,6 +26,58 @@ type FuncStore interface {
 	FunctionVersionList(ctx context.Context, p *FunctionGetParams) ([]*FunctionVersionRow, error)
 	// FunctionVersionDelete removes a published version; ErrNotFound when missing.
 	FunctionVersionDelete(ctx context.Context, p *FunctionVersionGetParams) error
+
+	// FunctionEventEnqueue stores an accepted asynchronous invocation.
+	FunctionEventEnqueue(ctx context.Context, p *FunctionEventEnqueueParams) error
+	// FunctionEventClaim leases to Owner, until Until, up to Limit invocations that are due at Now
+	// and not leased by anyone (or whose lease ended), earliest due first.
+	FunctionEventClaim(ctx context.Context, p *FunctionEventClaimParams) ([]*FunctionEventRow, error)
+	// FunctionEventDelete removes an invocation that Owner holds (done, or given up).
+	FunctionEventDelete(ctx context.Context, p *FunctionEventDeleteParams) error
+	// FunctionEventRetry reschedules an invocation that Owner holds: its attempt and due time
+	// change and its lease ends.
+	FunctionEventRetry(ctx context.Context, p *FunctionEventRetryParams) error
+}
+
+// FunctionEventRow is one accepted asynchronous invocation.
+type FunctionEventRow struct {
+	ID         string
+	Account    string
+	Name       string
+	Qualifier  string
+	Payload    []byte
+	Attempt    int
+	Due        int64
+	Created    int64
+	Owner      string
+	LeaseUntil int64
+}
+
+// FunctionEventEnqueueParams are the arguments of FunctionEventEnqueue.
+type FunctionEventEnqueueParams struct {
+	Row *FunctionEventRow
+}
+
+// FunctionEventClaimParams are the arguments of FunctionEventClaim.
+type FunctionEventClaimParams struct {
+	Owner string
+	Now   int64
+	Until int64
+	Limit int
+}
+
+// FunctionEventDeleteParams are the arguments of FunctionEventDelete.
+type FunctionEventDeleteParams struct {
+	ID    string
+	Owner string
+}
+
+// FunctionEventRetryParams are the arguments of FunctionEventRetry.
+type FunctionEventRetryParams struct {
+	ID      string
+	Owner   string
+	Attempt int
+	Due     int64
 }
 
 // FunctionRow is one function.

@@ -135,3 +135,56 @@ func (db *DB) FunctionVersionDelete(ctx context.Context, p *store.FunctionVersio
 	}
 	return nil
 }
+
+const functionEventColumns = `id, account, name, qualifier, payload, attempt, due, created, owner, lease_until`
+
+// FunctionEventEnqueue stores an asynchronous invocation.
+func (db *DB) FunctionEventEnqueue(ctx context.Context, p *store.FunctionEventEnqueueParams) error {
+	r := p.Row
+	_, err := db.pool.Exec(ctx, `INSERT INTO function_events (`+functionEventColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		r.ID, r.Account, r.Name, r.Qualifier, r.Payload, r.Attempt, r.Due, r.Created, r.Owner, r.LeaseUntil)
+	if isUnique(err) {
+		return store.ErrAlreadyExists
+	}
+	return err
+}
+
+// FunctionEventClaim leases due invocations; SKIP LOCKED keeps two nodes from claiming the same.
+func (db *DB) FunctionEventClaim(ctx context.Context, p *store.FunctionEventClaimParams) ([]*store.FunctionEventRow, error) {
+	rows, err := db.pool.Query(ctx, `UPDATE function_events SET owner = $1, lease_until = $2
+		WHERE id IN (SELECT id FROM function_events WHERE due <= $3 AND lease_until <= $3 ORDER BY due LIMIT $4 FOR UPDATE SKIP LOCKED)
+		RETURNING `+functionEventColumns, p.Owner, p.Until, p.Now, p.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*store.FunctionEventRow, error) {
+		r := &store.FunctionEventRow{}
+		err := row.Scan(&r.ID, &r.Account, &r.Name, &r.Qualifier, &r.Payload, &r.Attempt, &r.Due, &r.Created, &r.Owner, &r.LeaseUntil)
+		return r, err
+	})
+}
+
+// FunctionEventDelete removes an invocation that Owner holds.
+func (db *DB) FunctionEventDelete(ctx context.Context, p *store.FunctionEventDeleteParams) error {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM function_events WHERE id = $1 AND owner = $2`, p.ID, p.Owner)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// FunctionEventRetry reschedules an invocation that Owner holds.
+func (db *DB) FunctionEventRetry(ctx context.Context, p *store.FunctionEventRetryParams) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE function_events SET attempt = $1, due = $2, owner = '', lease_until = 0 WHERE id = $3 AND owner = $4`,
+		p.Attempt, p.Due, p.ID, p.Owner)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}

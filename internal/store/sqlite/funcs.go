@@ -165,3 +165,70 @@ func (db *DB) FunctionVersionDelete(ctx context.Context, p *store.FunctionVersio
 		return nil
 	})
 }
+
+const functionEventColumns = `id, account, name, qualifier, payload, attempt, due, created, owner, lease_until`
+
+// FunctionEventEnqueue stores an asynchronous invocation.
+func (db *DB) FunctionEventEnqueue(ctx context.Context, p *store.FunctionEventEnqueueParams) error {
+	r := p.Row
+	return db.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO function_events (`+functionEventColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.ID, r.Account, r.Name, r.Qualifier, r.Payload, r.Attempt, r.Due, r.Created, r.Owner, r.LeaseUntil)
+		if isUnique(err) {
+			return store.ErrAlreadyExists
+		}
+		return err
+	})
+}
+
+// FunctionEventClaim leases due invocations.
+func (db *DB) FunctionEventClaim(ctx context.Context, p *store.FunctionEventClaimParams) ([]*store.FunctionEventRow, error) {
+	var out []*store.FunctionEventRow
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `UPDATE function_events SET owner = ?, lease_until = ?
+			WHERE id IN (SELECT id FROM function_events WHERE due <= ? AND lease_until <= ? ORDER BY due LIMIT ?)
+			RETURNING `+functionEventColumns, p.Owner, p.Until, p.Now, p.Now, p.Limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			r := &store.FunctionEventRow{}
+			if err := rows.Scan(&r.ID, &r.Account, &r.Name, &r.Qualifier, &r.Payload, &r.Attempt, &r.Due, &r.Created, &r.Owner, &r.LeaseUntil); err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// FunctionEventDelete removes an invocation that Owner holds.
+func (db *DB) FunctionEventDelete(ctx context.Context, p *store.FunctionEventDeleteParams) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM function_events WHERE id = ? AND owner = ?`, p.ID, p.Owner)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return store.ErrNotFound
+		}
+		return nil
+	})
+}
+
+// FunctionEventRetry reschedules an invocation that Owner holds.
+func (db *DB) FunctionEventRetry(ctx context.Context, p *store.FunctionEventRetryParams) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE function_events SET attempt = ?, due = ?, owner = '', lease_until = 0 WHERE id = ? AND owner = ?`,
+			p.Attempt, p.Due, p.ID, p.Owner)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return store.ErrNotFound
+		}
+		return nil
+	})
+}

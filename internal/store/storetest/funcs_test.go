@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/ceap/ceap/internal/store"
@@ -92,6 +93,49 @@ func TestFunctions(t *testing.T) {
 		}
 		if _, err := s.FunctionVersionGet(ctx, &store.FunctionVersionGetParams{Account: "a", Name: "f1", Version: 2}); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("version of a deleted function: %v", err)
+		}
+	})
+}
+
+// TestFunctionEvents covers FunctionEventEnqueue, FunctionEventClaim, FunctionEventRetry and
+// FunctionEventDelete.
+func TestFunctionEvents(t *testing.T) {
+	Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		for i, due := range []int64{30, 10, 20} {
+			row := &store.FunctionEventRow{ID: fmt.Sprint("e", i), Account: "a", Name: "f", Payload: []byte(`{}`), Due: due, Created: 1}
+			if err := s.FunctionEventEnqueue(ctx, &store.FunctionEventEnqueueParams{Row: row}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.FunctionEventClaim(ctx, &store.FunctionEventClaimParams{Owner: "n1", Now: 25, Until: 100, Limit: 10})
+		if err != nil || len(got) != 2 {
+			t.Fatalf("claim = %v, %v", got, err)
+		}
+		ids := map[string]bool{got[0].ID: true, got[1].ID: true}
+		if !ids["e1"] || !ids["e2"] || got[0].Owner != "n1" {
+			t.Fatalf("claimed %v", got)
+		}
+		if again, _ := s.FunctionEventClaim(ctx, &store.FunctionEventClaimParams{Owner: "n2", Now: 50, Until: 100, Limit: 10}); len(again) != 1 || again[0].ID != "e0" {
+			t.Fatalf("second claim = %v", again)
+		}
+		if err := s.FunctionEventRetry(ctx, &store.FunctionEventRetryParams{ID: "e1", Owner: "n2", Attempt: 1, Due: 60}); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("retry by another owner: %v", err)
+		}
+		if err := s.FunctionEventRetry(ctx, &store.FunctionEventRetryParams{ID: "e1", Owner: "n1", Attempt: 1, Due: 60}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.FunctionEventDelete(ctx, &store.FunctionEventDeleteParams{ID: "e2", Owner: "n1"}); err != nil {
+			t.Fatal(err)
+		}
+		// e1 is due again at 60; e0's lease (n2, until 100) has not ended.
+		later, err := s.FunctionEventClaim(ctx, &store.FunctionEventClaimParams{Owner: "n3", Now: 70, Until: 200, Limit: 10})
+		if err != nil || len(later) != 1 || later[0].ID != "e1" || later[0].Attempt != 1 {
+			t.Fatalf("claim after retry = %v, %v", later, err)
+		}
+		expired, _ := s.FunctionEventClaim(ctx, &store.FunctionEventClaimParams{Owner: "n3", Now: 150, Until: 300, Limit: 10})
+		if len(expired) != 1 || expired[0].ID != "e0" {
+			t.Fatalf("claim after a lease ended = %v", expired)
 		}
 	})
 }
