@@ -31,8 +31,10 @@ import (
 const (
 	// defaultExpressRetention is how long Express execution records stay visible.
 	defaultExpressRetention = 24 * time.Hour
-	// defaultLease is how long a node holds claimed work before another may take it.
-	defaultLease = 30 * time.Second
+	// defaultLease is how long a node holds claimed work before another may take it: short, so
+	// that the work a dead node held is taken over within seconds; a long task keeps extending
+	// it while it runs.
+	defaultLease = 5 * time.Second
 	// defaultPoll is the longest the worker sleeps before looking for work other nodes added.
 	defaultPoll = time.Second
 	// maxActivityPoll is GetActivityTask's long-poll time: AWS holds the request up to 60 s.
@@ -130,7 +132,7 @@ type Config struct {
 	ExpressRetention time.Duration
 	// Node names this node in work leases (default a random id).
 	Node string
-	// Lease is how long claimed work stays with this node (default 30 s).
+	// Lease is how long claimed work stays with this node (default 5 s).
 	Lease time.Duration
 	// Poll is the longest the worker waits before looking for work (default 1 s).
 	Poll time.Duration
