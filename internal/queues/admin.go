@@ -272,8 +272,8 @@ func (s *Service) SetAttributes(ctx context.Context, ref Ref, attrs map[string]s
 	return nil
 }
 
-// Purge deletes every message sent to the queue before now. The purge is recorded first, so
-// that those messages are gone for receivers at once, and then deleted in slices.
+// Purge deletes every message sent to the queue before now. The purge time is recorded first
+// (one purge per minute), then the messages are deleted in slices.
 func (s *Service) Purge(ctx context.Context, ref Ref) error {
 	q, err := s.Get(ctx, ref)
 	if err != nil {
@@ -290,7 +290,8 @@ func (s *Service) Purge(ctx context.Context, ref Ref) error {
 		return fmt.Errorf("purge %q: %w", q.Name, err)
 	}
 	s.invalidate(q.Account, q.Name)
-	// From here on nothing sent before the purge is received or counted; delete it in slices.
+	// Delete in slices, so that a large purge never holds the writer for long. As in SQS,
+	// messages may still be received while the purge runs.
 	for {
 		n, err := s.store.MessagesExpire(ctx, &store.MessagesExpireParams{QueueID: q.ID, SentBefore: store.Millis(now) + 1, Now: store.Millis(now), Max: sweepSlice})
 		if err != nil {

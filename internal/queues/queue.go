@@ -79,14 +79,10 @@ type RedrivePolicy struct {
 	MaxReceiveCount     int64  `json:"maxReceiveCount"`
 }
 
-// retainedAfter is the earliest send time of a message that still exists: within the retention
-// period and after the last purge (whose messages the purge may still be deleting).
+// retainedAfter is the earliest send time of a message within the retention period (a
+// dead-lettered message keeps its original send time, as in SQS).
 func (q *Queue) retainedAfter(now time.Time) time.Time {
-	t := now.Add(-time.Duration(q.Retention) * time.Second)
-	if !q.PurgedAt.IsZero() && !q.PurgedAt.Before(t) {
-		t = q.PurgedAt.Add(time.Millisecond)
-	}
-	return t
+	return now.Add(-time.Duration(q.Retention) * time.Second)
 }
 
 // Arn returns the ARN of a queue.

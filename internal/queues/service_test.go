@@ -281,3 +281,34 @@ func TestMoveTaskFails(t *testing.T) {
 		t.Fatalf("task = %+v, %v", tasks[0], err)
 	}
 }
+
+// TestDeadLetterAfterPurge: a message sent before its dead-letter queue was purged, and
+// dead-lettered after, is kept.
+func TestDeadLetterAfterPurge(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.svc.Create(e.ctx, "acct", "dlq", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Create(e.ctx, "acct", "src", map[string]string{"VisibilityTimeout": "0",
+		"RedrivePolicy": `{"deadLetterTargetArn":"` + queues.Arn("us-east-1", "acct", "dlq") + `","maxReceiveCount":1}`}, nil); err != nil {
+		t.Fatal(err)
+	}
+	src, dlq := queues.Ref{Account: "acct", Name: "src"}, queues.Ref{Account: "acct", Name: "dlq"}
+	if _, err := e.svc.Send(e.ctx, src, "acct", queues.SendEntry{Body: "old"}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(time.Second)
+	if err := e.svc.Purge(e.ctx, dlq); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(time.Second)
+	for i := 0; i < 2; i++ {
+		if _, err := e.svc.Receive(e.ctx, src, queues.ReceiveParams{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs, err := e.svc.Receive(e.ctx, dlq, queues.ReceiveParams{})
+	if err != nil || len(msgs) != 1 || msgs[0].Body != "old" {
+		t.Fatalf("dead-letter queue after its purge = %v, %v", msgs, err)
+	}
+}
