@@ -13,6 +13,7 @@ import (
 	"github.com/ceap/ceap/internal/asl/fault"
 	"github.com/ceap/ceap/internal/awserr"
 	"github.com/ceap/ceap/internal/clock"
+	"github.com/ceap/ceap/internal/store"
 	"github.com/ceap/ceap/internal/store/sqlite"
 )
 
@@ -318,5 +319,44 @@ func TestEndPollsEndsLongPolls(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("EndPolls did not end the long poll")
+	}
+}
+
+// TestDeadNodeLeaseExpires: work claimed by a node that never finishes it is taken over once the
+// lease runs out, and the execution completes exactly once.
+func TestDeadNodeLeaseExpires(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	arn := f.machine(t, "lease", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":10,"End":true}}}`, TypeStandard, nil)
+	ex, err := f.s.StartExecution(context.Background(), testCaller, &StartInput{StateMachineARN: arn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(10 * time.Second)
+	now := f.clock.Now()
+	rows, err := f.s.st.WorkClaim(context.Background(), &store.WorkClaimParams{Now: now.UnixMilli(), Owner: "dead-node", LeaseUntil: now.Add(defaultLease).UnixMilli(), Limit: 10})
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("claim as the dead node = %v, %v", rows, err)
+	}
+	if n := f.s.RunOnce(context.Background()); n != 0 {
+		t.Fatalf("took %d leased rows before the lease ended", n)
+	}
+	f.clock.Advance(defaultLease)
+	got := f.waitFor(t, ex.ARN)
+	if got.Status != asl.StatusSucceeded {
+		t.Fatalf("after the lease: %s", got.Status)
+	}
+	h, err := f.s.GetExecutionHistory(context.Background(), testCaller, ex.ARN, 0, false, true, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exits := 0
+	for _, e := range h.Events {
+		if e.Type == "WaitStateExited" {
+			exits++
+		}
+	}
+	if exits != 1 {
+		t.Fatalf("Wait exited %d times", exits)
 	}
 }
