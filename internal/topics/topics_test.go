@@ -311,3 +311,44 @@ func TestValidationAndNotFound(t *testing.T) {
 		t.Fatalf("attributes = %v, %v", attrs, err)
 	}
 }
+
+func TestFilterPolicies(t *testing.T) {
+	t.Parallel()
+	svc, f := setup(t)
+	ctx := context.Background()
+	topic, _ := svc.CreateTopic(ctx, acct, "us-east-1", "t", nil, nil)
+	subs := map[string]map[string]string{
+		"arn:aws:sqs:us-east-1:123456789012:attrs": {"FilterPolicy": `{"store":["example_corp"],"price_usd":[{"numeric":[">=",100]}],"tags":["urgent"]}`},
+		"arn:aws:sqs:us-east-1:123456789012:body":  {"FilterPolicy": `{"order":{"status":[{"prefix":"FAIL"}]}}`, "FilterPolicyScope": "MessageBody"},
+		"arn:aws:sqs:us-east-1:123456789012:none":  {"FilterPolicy": `{"store":[{"exists":false}]}`},
+	}
+	for q, attrs := range subs {
+		if _, err := svc.Subscribe(ctx, acct, topic, "sqs", q, attrs, false); err != nil {
+			t.Fatalf("subscribe %s: %v", q, err)
+		}
+	}
+	publish := func(msg string, attrs map[string]Attribute) []string {
+		before := len(f.sent())
+		if _, err := svc.Publish(ctx, acct, PublishInput{TopicARN: topic, Message: msg, MessageAttributes: attrs}); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, s := range f.sent()[before:] {
+			got = append(got, s.target[strings.LastIndexByte(s.target, ':')+1:])
+		}
+		return got
+	}
+	if got := publish(`{"order":{"status":"FAILED"}}`, map[string]Attribute{
+		"store":     {DataType: "String", StringValue: "example_corp"},
+		"price_usd": {DataType: "Number", StringValue: "120.5"},
+		"tags":      {DataType: "String.Array", StringValue: `["urgent","eu"]`},
+	}); strings.Join(got, ",") != "attrs,body" && strings.Join(got, ",") != "body,attrs" {
+		t.Fatalf("matching message went to %v, want attrs and body", got)
+	}
+	if got := publish(`{"order":{"status":"OK"}}`, map[string]Attribute{"price_usd": {DataType: "Number", StringValue: "99"}}); len(got) != 1 || got[0] != "none" {
+		t.Fatalf("non-matching message went to %v, want only the exists:false subscription", got)
+	}
+	if got := publish(`not json`, map[string]Attribute{"store": {DataType: "String", StringValue: "other"}}); len(got) != 0 {
+		t.Fatalf("message went to %v, want nowhere", got)
+	}
+}
