@@ -3,6 +3,8 @@ package events
 import (
 	"context"
 	"encoding/json"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -113,6 +115,7 @@ func (s *Service) attempt(ctx context.Context, d *store.DeliveryRow) {
 	if attempts > maxRetries || now.Add(delay).Sub(time.UnixMilli(d.Created)) > maxAge {
 		s.record(d.Account, "FailedInvocations", d.Rule, 1)
 		s.log.Warn("events_target_failed", "rule", d.Rule, "target", t.Id, "attempts", attempts, "err", err)
+		s.deadLetter(ctx, d, t, attempts, attempts > maxRetries, err)
 		if err := s.cfg.Store.DeliveryDelete(ctx, d.ID); err != nil {
 			s.log.Warn("events_delivery_delete_failed", "delivery", d.ID, "err", err)
 		}
@@ -122,4 +125,29 @@ func (s *Service) attempt(ctx context.Context, d *store.DeliveryRow) {
 	if err := s.cfg.Store.DeliveryRetry(ctx, &store.DeliveryRetryParams{ID: d.ID, Attempts: attempts, NextAt: now.Add(delay).UnixMilli()}); err != nil {
 		s.log.Warn("events_delivery_retry_failed", "delivery", d.ID, "err", err)
 	}
+}
+
+// deadLetter sends an event that a target could not take to the target's dead-letter queue,
+// with the message attributes EventBridge sets there.
+func (s *Service) deadLetter(ctx context.Context, d *store.DeliveryRow, t Target, attempts int, retriesExhausted bool, cause error) {
+	if t.DeadLetterConfig == nil || t.DeadLetterConfig.Arn == "" || s.cfg.Queues == nil {
+		return
+	}
+	condition := "MaximumEventAgeInSeconds"
+	if retriesExhausted {
+		condition = "MaximumRetryAttempts"
+	}
+	ruleARN := ""
+	if p := strings.SplitN(t.Arn, ":", 6); len(p) == 6 {
+		ruleARN = "arn:aws:events:" + p[3] + ":" + d.Account + ":rule/" + d.Rule
+	}
+	attrs := map[string]string{
+		"ERROR_CODE": "SDK_CLIENT_ERROR", "ERROR_MESSAGE": cause.Error(), "EXHAUSTED_RETRY_CONDITION": condition,
+		"RETRY_ATTEMPTS": strconv.Itoa(attempts - 1), "RULE_ARN": ruleARN, "TARGET_ARN": t.Arn,
+	}
+	if err := s.cfg.Queues.Send(ctx, d.Account, t.DeadLetterConfig.Arn, string(d.Input), "", attrs); err != nil {
+		s.log.Warn("events_dead_letter_failed", "rule", d.Rule, "target", t.Id, "err", err)
+		return
+	}
+	s.record(d.Account, "InvocationsSentToDlq", d.Rule, 1)
 }

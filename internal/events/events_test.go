@@ -46,7 +46,13 @@ func (f *fakeTargets) add(kind, arn, input string) error {
 func (f *fakeTargets) Publish(ctx context.Context, account, arn, msg string) error {
 	return f.add("sns", arn, msg)
 }
-func (f *fakeTargets) Send(ctx context.Context, account, arn, body, group string) error {
+func (f *fakeTargets) Send(ctx context.Context, account, arn, body, group string, attrs map[string]string) error {
+	if attrs != nil {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.calls = append(f.calls, call{"dlq", arn, body + " " + attrs["EXHAUSTED_RETRY_CONDITION"] + " " + attrs["RULE_ARN"]})
+		return nil
+	}
 	return f.add("sqs", arn, body)
 }
 func (f *fakeTargets) InvokeAsync(ctx context.Context, account, arn string, p []byte) error {
@@ -239,6 +245,29 @@ func TestRetryPolicyGivesUp(t *testing.T) {
 	}
 	if n := len(f.got()); n != 2 {
 		t.Fatalf("attempts = %d, want 2 (the first and one retry)", n)
+	}
+}
+
+func TestDeadLetterQueue(t *testing.T) {
+	t.Parallel()
+	svc, f := setup(t)
+	ctx := context.Background()
+	f.fail = 100
+	dlq := "arn:aws:sqs:us-east-1:123456789012:dlq"
+	svc.PutRule(ctx, acct, "us-east-1", PutRuleInput{Name: "r", EventPattern: `{"source":["x"]}`})
+	if _, err := svc.PutTargets(ctx, acct, "", "r", []Target{{Id: "f", Arn: fn, RetryPolicy: json.RawMessage(`{"MaximumRetryAttempts":0}`), DeadLetterConfig: &DeadLetterConfig{Arn: dlq}}}); err != nil {
+		t.Fatal(err)
+	}
+	svc.PutEvents(ctx, acct, "us-east-1", []Entry{{Source: "x", DetailType: "d", Detail: `{"k":"v"}`}})
+	drain(t, svc)
+	calls := f.got()
+	if len(calls) != 2 || calls[1].kind != "dlq" || calls[1].arn != dlq || !strings.Contains(calls[1].input, `"k":"v"`) ||
+		!strings.Contains(calls[1].input, "MaximumRetryAttempts arn:aws:events:us-east-1:123456789012:rule/r") {
+		t.Fatalf("calls = %+v, want one attempt then the DLQ", calls)
+	}
+	_, err := svc.PutTargets(ctx, acct, "", "r", []Target{{Id: "g", Arn: fn, DeadLetterConfig: &DeadLetterConfig{Arn: topic}}})
+	if code(err) != "ValidationException" {
+		t.Fatalf("a topic as DLQ: %v", err)
 	}
 }
 

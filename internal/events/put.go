@@ -276,7 +276,7 @@ func (s *Service) invoke(ctx context.Context, account string, t Target, input st
 		if t.SqsParameters != nil {
 			group = t.SqsParameters.MessageGroupId
 		}
-		return s.cfg.Queues.Send(ctx, account, t.Arn, input, group)
+		return s.cfg.Queues.Send(ctx, account, t.Arn, input, group, nil)
 	case "lambda":
 		if s.cfg.Functions == nil {
 			return fmt.Errorf("no function service")

@@ -64,9 +64,9 @@ type TopicPublisher interface {
 	Publish(ctx context.Context, account, topicARN, message string) error
 }
 
-// QueueSender sends to SQS queues (by queue ARN).
+// QueueSender sends to SQS queues (by queue ARN), with string message attributes.
 type QueueSender interface {
-	Send(ctx context.Context, account, queueARN, body, messageGroupID string) error
+	Send(ctx context.Context, account, queueARN, body, messageGroupID string, attrs map[string]string) error
 }
 
 // FunctionInvoker invokes Lambda functions asynchronously.

@@ -21,13 +21,18 @@ type Target struct {
 	InputTransformer *InputTransformer `json:",omitempty"`
 	SqsParameters    *SqsParameters    `json:",omitempty"`
 	RetryPolicy      json.RawMessage   `json:",omitempty"`
-	DeadLetterConfig json.RawMessage   `json:",omitempty"`
+	DeadLetterConfig *DeadLetterConfig `json:",omitempty"`
 }
 
 // InputTransformer builds a target's input from parts of the event.
 type InputTransformer struct {
 	InputPathsMap map[string]string `json:",omitempty"`
 	InputTemplate string
+}
+
+// DeadLetterConfig names the SQS queue that receives the events a target could not take.
+type DeadLetterConfig struct {
+	Arn string `json:",omitempty"`
 }
 
 // SqsParameters are the settings of an SQS target.
@@ -88,6 +93,9 @@ func checkTarget(t *Target) error {
 	}
 	if n > 1 {
 		return validation("Only one of Input, InputPath, or InputTransformer must be provided for target %s.", t.Id)
+	}
+	if d := t.DeadLetterConfig; d != nil && d.Arn != "" && targetKind(d.Arn) != "sqs" {
+		return validation("The dead-letter queue of target %s must be an SQS queue ARN.", t.Id)
 	}
 	return nil
 }

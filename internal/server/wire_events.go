@@ -49,12 +49,19 @@ func (t eventTopics) Publish(ctx context.Context, account, arn, message string) 
 // eventQueues adapts the SQS service to events.QueueSender.
 type eventQueues struct{ svc *queues.Service }
 
-func (q eventQueues) Send(ctx context.Context, account, arn, body, group string) error {
+func (q eventQueues) Send(ctx context.Context, account, arn, body, group string, attrs map[string]string) error {
 	ref, err := queueRef(account, arn)
 	if err != nil {
 		return err
 	}
-	_, err = q.svc.Send(ctx, ref, account, queues.SendEntry{Body: body, GroupID: group})
+	var qa map[string]queues.Attribute
+	if len(attrs) > 0 {
+		qa = make(map[string]queues.Attribute, len(attrs))
+		for k, v := range attrs {
+			qa[k] = queues.Attribute{DataType: "String", StringValue: &v}
+		}
+	}
+	_, err = q.svc.Send(ctx, ref, account, queues.SendEntry{Body: body, GroupID: group, Attributes: qa})
 	return err
 }
 
