@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -67,4 +68,36 @@ func BenchmarkStartSync(b *testing.B) {
 			}
 		}
 	})
+}
+
+const benchMap = `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{
+ "ProcessorConfig":{"Mode":"INLINE"},"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"End":true}}}`
+
+// BenchmarkSyncMap1000 measures StartSyncExecution of an inline Map over 1,000 Pass items.
+func BenchmarkSyncMap1000(b *testing.B) {
+	db, err := sqlite.Open(context.Background(), sqlite.Config{Path: filepath.Join(b.TempDir(), "ceap.db")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	s := New(Config{Store: db})
+	s.Start(context.Background())
+	b.Cleanup(func() { s.Stop(context.Background()) })
+	c := Caller{Account: "1", Region: "us-east-1"}
+	def, role := benchMap, "arn:aws:iam::1:role/r"
+	res, err := s.CreateStateMachine(context.Background(), c, &MachineInput{Name: "m", Definition: &def, RoleArn: &role, Type: TypeExpress})
+	if err != nil {
+		b.Fatal(err)
+	}
+	items := make([]string, 1000)
+	for i := range items {
+		items[i] = fmt.Sprint(i)
+	}
+	in := `{"items":[` + strings.Join(items, ",") + `]}`
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.StartSyncExecution(context.Background(), c, &StartInput{StateMachineARN: res.ARN, Input: &in}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -169,6 +169,10 @@ type Service struct {
 
 	stopOnce sync.Once
 	stop     chan struct{}
+	// working is the context of work in flight: a graceful stop lets it finish, and abandon
+	// ends it when the stop runs out of time.
+	working context.Context
+	abandon context.CancelFunc
 	wakeOnce sync.Once
 	endPolls chan struct{} // closed by EndPolls
 	wg       sync.WaitGroup
@@ -204,6 +208,7 @@ func New(cfg Config) *Service {
 		endPolls:  make(chan struct{}),
 		inflight:  make(chan struct{}, cfg.Workers),
 	}
+	s.working, s.abandon = context.WithCancel(context.Background())
 	s.express = newExpressRecorder(s)
 	s.registerBuiltins()
 	return s
@@ -255,6 +260,9 @@ func (s *Service) Stop(ctx context.Context) error {
 	case <-done:
 		return nil
 	case <-ctx.Done():
+		// Work in flight did not finish in time: abandon it (its lease runs out and another
+		// node, or this one restarted, takes it over).
+		s.abandon()
 		return ctx.Err()
 	}
 }

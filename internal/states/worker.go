@@ -124,7 +124,7 @@ func (s *Service) RunOnce(ctx context.Context) int {
 		go func(row *store.WorkRow) {
 			defer s.wg.Done()
 			defer func() { <-s.inflight }()
-			if err := s.perform(ctx, row); err != nil && ctx.Err() == nil {
+			if err := s.perform(s.working, row); err != nil && s.working.Err() == nil {
 				s.log.Warn("work_failed", "work", row.ID, "kind", row.Kind, "err", err)
 			}
 		}(row)
