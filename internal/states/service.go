@@ -171,8 +171,8 @@ type Service struct {
 	stop     chan struct{}
 	// working is the context of work in flight: a graceful stop lets it finish, and abandon
 	// ends it when the stop runs out of time.
-	working context.Context
-	abandon context.CancelFunc
+	working  context.Context
+	abandon  context.CancelFunc
 	wakeOnce sync.Once
 	endPolls chan struct{} // closed by EndPolls
 	wg       sync.WaitGroup
