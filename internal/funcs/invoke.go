@@ -83,8 +83,16 @@ func (s *Service) Invoke(ctx context.Context, account, fn string, payload []byte
 		return &InvokeResult{StatusCode: 204, ExecutedVersion: cfg.Version}, nil
 	case Event:
 		id := NewRequestID()
-		s.asyncWG.Add(1)
-		go s.runAsync(account, spec, reserved, id, payload)
+		now := s.clock.Now().UnixMilli()
+		if err := s.st.FunctionEventEnqueue(ctx, &store.FunctionEventEnqueueParams{Row: &store.FunctionEventRow{
+			ID: id, Account: account, Name: name, Qualifier: q, Payload: payload, Due: now, Created: now,
+		}}); err != nil {
+			return nil, fmt.Errorf("queue invocation of %q: %w", name, err)
+		}
+		select {
+		case s.asyncWake <- struct{}{}:
+		default:
+		}
 		return &InvokeResult{StatusCode: 202, RequestID: id}, nil
 	}
 	res, err := s.run(ctx, account, spec, reserved, NewRequestID(), payload)
@@ -142,24 +150,93 @@ func (s *Service) record(account string, spec *Spec, res *Result, err error) {
 	}
 }
 
-// runAsync runs an Event invocation with Lambda's retries: after a function error or a throttle
-// it waits (1 then 2 minutes by default) and tries again, twice.
-func (s *Service) runAsync(account string, spec *Spec, reserved int, id string, payload []byte) {
+// Asynchronous invocations.
+const (
+	// MaxEventAge is how long Lambda keeps trying an asynchronous invocation (6 hours).
+	MaxEventAge = 6 * time.Hour
+	// asyncLease is how long a node holds a queued invocation it runs: the longest timeout plus
+	// a minute.
+	asyncLease = MaxTimeout*time.Second + time.Minute
+	// asyncSlots caps the queued invocations that one node runs at once.
+	asyncSlots = 16
+	// asyncPoll is how often the queue is looked at without a wake-up.
+	asyncPoll = time.Second
+)
+
+// asyncLoop runs queued Event invocations until Stop, claiming them in the store so that an
+// accepted invocation survives a crash and two nodes never run the same one at once.
+func (s *Service) asyncLoop() {
 	defer s.asyncWG.Done()
-	for attempt := 0; ; attempt++ {
-		res, err := s.run(s.asyncCtx, account, spec, reserved, id, payload)
-		if err == nil && res.FunctionError == "" {
-			return
-		}
-		if s.asyncCtx.Err() != nil || attempt >= len(s.cfg.AsyncRetryDelays) || attempt >= DefaultAsyncRetries {
-			s.log.Warn("async_invocation_failed", "function", spec.Name, "request_id", id, "attempts", attempt+1)
-			return
+	slots := make(chan struct{}, asyncSlots)
+	for {
+		free := asyncSlots - len(slots)
+		if free > 0 {
+			now := s.clock.Now()
+			rows, err := s.st.FunctionEventClaim(s.asyncCtx, &store.FunctionEventClaimParams{
+				Owner: s.node, Now: now.UnixMilli(), Until: now.Add(asyncLease).UnixMilli(), Limit: free,
+			})
+			if err != nil && s.asyncCtx.Err() == nil {
+				s.log.Warn("async_claim_failed", "err", err)
+			}
+			for _, r := range rows {
+				slots <- struct{}{}
+				s.asyncWG.Add(1)
+				go func() {
+					defer s.asyncWG.Done()
+					defer func() { <-slots }()
+					s.runQueued(r)
+				}()
+			}
+			if len(rows) == free {
+				continue
+			}
 		}
 		select {
 		case <-s.asyncCtx.Done():
 			return
-		case <-s.clock.After(s.cfg.AsyncRetryDelays[attempt]):
+		case <-s.asyncWake:
+		case <-s.clock.After(asyncPoll):
 		}
+	}
+}
+
+// runQueued runs one queued invocation and then deletes it, or reschedules it after a function
+// error or a throttle (1 minute, then 2 minutes, by default), as Lambda does.
+func (s *Service) runQueued(r *store.FunctionEventRow) {
+	ctx := context.WithoutCancel(s.asyncCtx)
+	drop := func(reason string) {
+		s.log.Warn("async_invocation_dropped", "function", r.Name, "request_id", r.ID, "attempts", r.Attempt+1, "reason", reason)
+		if err := s.st.FunctionEventDelete(ctx, &store.FunctionEventDeleteParams{ID: r.ID, Owner: s.node}); err != nil {
+			s.log.Warn("async_delete_failed", "request_id", r.ID, "err", err)
+		}
+	}
+	spec, _, reserved, err := s.spec(ctx, r.Account, r.Name, r.Qualifier)
+	if err != nil {
+		drop("function not found")
+		return
+	}
+	res, err := s.run(s.asyncCtx, r.Account, spec, reserved, r.ID, r.Payload)
+	if s.asyncCtx.Err() != nil {
+		return // the node is stopping; the lease lets another node (or this one, restarted) run it
+	}
+	if err == nil && res.FunctionError == "" {
+		if err := s.st.FunctionEventDelete(ctx, &store.FunctionEventDeleteParams{ID: r.ID, Owner: s.node}); err != nil {
+			s.log.Warn("async_delete_failed", "request_id", r.ID, "err", err)
+		}
+		return
+	}
+	now := s.clock.Now()
+	if r.Attempt >= len(s.cfg.AsyncRetryDelays) || r.Attempt >= DefaultAsyncRetries {
+		drop("retries exhausted")
+		return
+	}
+	due := now.Add(s.cfg.AsyncRetryDelays[r.Attempt])
+	if due.Sub(time.UnixMilli(r.Created)) > MaxEventAge {
+		drop("maximum event age reached")
+		return
+	}
+	if err := s.st.FunctionEventRetry(ctx, &store.FunctionEventRetryParams{ID: r.ID, Owner: s.node, Attempt: r.Attempt + 1, Due: due.UnixMilli()}); err != nil {
+		s.log.Warn("async_retry_failed", "request_id", r.ID, "err", err)
 	}
 }
 

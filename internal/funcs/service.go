@@ -107,6 +107,8 @@ type Service struct {
 
 	unpackMu sync.Mutex
 
+	node        string
+	asyncWake   chan struct{}
 	asyncCtx    context.Context
 	asyncCancel context.CancelFunc
 	asyncWG     sync.WaitGroup
@@ -139,6 +141,8 @@ func New(cfg Config) *Service {
 		specs: map[string]cachedSpec{}, reserved: map[string]int{},
 	}
 	s.asyncCtx, s.asyncCancel = context.WithCancel(context.Background())
+	s.asyncWake = make(chan struct{}, 1)
+	s.node = uuid.NewString()
 	if cfg.Logs != nil {
 		s.ship = newShipper(cfg.Logs, s.log)
 	}
@@ -149,9 +153,11 @@ func New(cfg Config) *Service {
 	return s
 }
 
-// Start begins reaping idle environments.
+// Start begins reaping idle environments and running queued asynchronous invocations.
 func (s *Service) Start(ctx context.Context) error {
 	s.runner.Start(s.asyncCtx)
+	s.asyncWG.Add(1)
+	go s.asyncLoop()
 	return nil
 }
 
