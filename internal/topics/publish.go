@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -315,4 +316,65 @@ func (s *Service) post(sub *Subscription, body []byte, headers map[string]string
 			done(ok)
 		}
 	}()
+}
+
+// MaxBatchEntries is the maximum number of entries of a PublishBatch request.
+const MaxBatchEntries = 10
+
+var batchIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+
+// BatchEntry is one message of PublishBatch.
+type BatchEntry struct {
+	ID string
+	PublishInput
+}
+
+// BatchResult is the outcome of one BatchEntry: a message id, or an error.
+type BatchResult struct {
+	ID        string
+	MessageID string
+	Err       *awserr.Error
+}
+
+// PublishBatch publishes up to 10 messages to a topic; each entry succeeds or fails on its own.
+func (s *Service) PublishBatch(ctx context.Context, account, topicARN string, entries []BatchEntry) ([]BatchResult, error) {
+	if _, err := s.topic(ctx, account, topicARN); err != nil {
+		return nil, err
+	}
+	switch {
+	case len(entries) == 0:
+		return nil, awserr.New("EmptyBatchRequestException", "The batch request doesn't contain any entries.")
+	case len(entries) > MaxBatchEntries:
+		return nil, awserr.New("TooManyEntriesInBatchRequestException", "The batch request contains more entries than permissible.")
+	}
+	seen := map[string]bool{}
+	total := 0
+	for _, e := range entries {
+		if !batchIDPattern.MatchString(e.ID) {
+			return nil, awserr.New("InvalidBatchEntryIdException", "The Id of a batch entry in a batch request doesn't abide by the specification.")
+		}
+		if seen[e.ID] {
+			return nil, awserr.New("BatchEntryIdsNotDistinctException", "Two or more batch entries in the request have the same Id.")
+		}
+		seen[e.ID] = true
+		total += len(e.Message)
+	}
+	if total > MaxMessageBytes {
+		return nil, awserr.New("BatchRequestTooLongException", "The length of all the messages put together is more than the limit.")
+	}
+	out := make([]BatchResult, len(entries))
+	for i, e := range entries {
+		e.TopicARN = topicARN
+		id, err := s.Publish(ctx, account, e.PublishInput)
+		if err != nil {
+			ae, ok := awserr.As(err)
+			if !ok {
+				return nil, err
+			}
+			out[i] = BatchResult{ID: e.ID, Err: ae}
+			continue
+		}
+		out[i] = BatchResult{ID: e.ID, MessageID: id}
+	}
+	return out, nil
 }

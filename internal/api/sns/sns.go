@@ -44,6 +44,7 @@ func New(svc *topics.Service, log *slog.Logger) (*Handler, error) {
 		"GetSubscriptionAttributes": h.getSubscriptionAttributes,
 		"SetSubscriptionAttributes": h.setSubscriptionAttributes,
 		"Publish":                   h.publish,
+		"PublishBatch":              h.publishBatch,
 		"TagResource":               h.tagResource,
 		"UntagResource":             h.untagResource,
 		"ListTagsForResource":       h.listTagsForResource,
@@ -373,4 +374,55 @@ func (h *Handler) listTagsForResource(ctx context.Context, r *protocol.Request) 
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Key < list[j].Key })
 	return map[string]any{"Tags": list}, nil
+}
+
+func (h *Handler) publishBatch(ctx context.Context, r *protocol.Request) (any, error) {
+	var in struct {
+		TopicArn                   string `json:"TopicArn"`
+		PublishBatchRequestEntries []struct {
+			Id                string                      `json:"Id"`
+			Message           string                      `json:"Message"`
+			Subject           string                      `json:"Subject"`
+			MessageStructure  string                      `json:"MessageStructure"`
+			MessageAttributes map[string]messageAttribute `json:"MessageAttributes"`
+		} `json:"PublishBatchRequestEntries"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return nil, err
+	}
+	entries := make([]topics.BatchEntry, len(in.PublishBatchRequestEntries))
+	for i, e := range in.PublishBatchRequestEntries {
+		attrs := map[string]topics.Attribute{}
+		for k, a := range e.MessageAttributes {
+			attrs[k] = topics.Attribute{DataType: a.DataType, StringValue: a.StringValue, BinaryValue: a.BinaryValue}
+		}
+		entries[i] = topics.BatchEntry{ID: e.Id, PublishInput: topics.PublishInput{Message: e.Message, Subject: e.Subject, MessageStructure: e.MessageStructure, MessageAttributes: attrs}}
+	}
+	res, err := h.svc.PublishBatch(ctx, r.Caller.Account, in.TopicArn, entries)
+	if err != nil {
+		return nil, err
+	}
+	type ok struct {
+		Id        string `json:"Id"`
+		MessageId string `json:"MessageId"`
+	}
+	type failed struct {
+		Id          string `json:"Id"`
+		Code        string `json:"Code"`
+		Message     string `json:"Message"`
+		SenderFault bool   `json:"SenderFault"`
+	}
+	out := struct {
+		Successful []ok     `json:"Successful"`
+		Failed     []failed `json:"Failed"`
+	}{Successful: []ok{}, Failed: []failed{}}
+	for _, e := range res {
+		if e.Err != nil {
+			code, _, _ := h.rpc.Model.QueryErrorCode(e.Err.Code)
+			out.Failed = append(out.Failed, failed{Id: e.ID, Code: code, Message: e.Err.Message, SenderFault: e.Err.Fault == awserr.Sender})
+			continue
+		}
+		out.Successful = append(out.Successful, ok{Id: e.ID, MessageId: e.MessageID})
+	}
+	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -214,4 +215,35 @@ func TestErrors(t *testing.T) {
 	if _, err := c.DeleteTopic(ctx, &sns.DeleteTopicInput{TopicArn: missing}); err != nil {
 		t.Fatalf("DeleteTopic of a missing topic: %v", err)
 	}
+}
+
+func TestPublishBatch(t *testing.T) {
+	t.Parallel()
+	c, q := setup(t)
+	ctx := context.Background()
+	topic, _ := c.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("batch")})
+	url, arn := queue(t, q, "batch-q")
+	if _, err := c.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(arn), Attributes: map[string]string{"RawMessageDelivery": "true"}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.PublishBatch(ctx, &sns.PublishBatchInput{TopicArn: topic.TopicArn, PublishBatchRequestEntries: []snstypes.PublishBatchRequestEntry{
+		{Id: aws.String("a"), Message: aws.String("one")},
+		{Id: aws.String("b"), Message: aws.String("two"), Subject: aws.String("bad\nsubject")},
+		{Id: aws.String("c"), Message: aws.String("")},
+	}})
+	if err != nil || len(out.Successful) != 1 || *out.Successful[0].Id != "a" || len(out.Failed) != 2 || *out.Failed[1].Id != "c" || *out.Failed[0].Code != "InvalidParameter" || !out.Failed[0].SenderFault {
+		t.Fatalf("PublishBatch = %+v, %v", out, err)
+	}
+	if m := receive(t, q, url); *m.Body != "one" {
+		t.Fatalf("queue got %s", *m.Body)
+	}
+	_, err = c.PublishBatch(ctx, &sns.PublishBatchInput{TopicArn: topic.TopicArn, PublishBatchRequestEntries: []snstypes.PublishBatchRequestEntry{
+		{Id: aws.String("a"), Message: aws.String("1")}, {Id: aws.String("a"), Message: aws.String("2")}}})
+	wantCode(t, err, "BatchEntryIdsNotDistinct")
+	entries := make([]snstypes.PublishBatchRequestEntry, 11)
+	for i := range entries {
+		entries[i] = snstypes.PublishBatchRequestEntry{Id: aws.String(fmt.Sprint(i)), Message: aws.String("m")}
+	}
+	_, err = c.PublishBatch(ctx, &sns.PublishBatchInput{TopicArn: topic.TopicArn, PublishBatchRequestEntries: entries})
+	wantCode(t, err, "TooManyEntriesInBatchRequest")
 }
