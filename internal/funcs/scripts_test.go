@@ -99,7 +99,7 @@ func TestNodeHandler(t *testing.T) {
 	if doc["value"] != "n1" || doc["requestId"] != res.RequestID || doc["function"] != "node" || doc["region"] != "us-east-1" {
 		t.Fatalf("payload = %s", res.Payload)
 	}
-	if !strings.Contains(res.LogTail, "processing n1") {
+	if !strings.Contains(res.LogTail, "\t"+res.RequestID+"\tINFO\tprocessing n1") {
 		t.Fatalf("tail = %q", res.LogTail)
 	}
 	failed := invoke(t, f, spec, `{"op":"fail","value":"x"}`)

@@ -275,3 +275,38 @@ func TestFailedRunsAreRetriedUpToMaxRetries(t *testing.T) {
 		t.Fatalf("runs = %d, %v; want 3 (the first and two retries)", len(runs), err)
 	}
 }
+
+func TestUpdateJobKeepsTagsAndChangesTheRun(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	if err := f.svc.CreateJob(ctx, "acct", &Job{Name: "u", Role: "r", Command: Command{Name: "pythonshell", ScriptLocation: f.script},
+		DefaultArguments: map[string]string{"--mode": "fail"}, Tags: map[string]string{"team": "ceap"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.UpdateJob(ctx, "acct", "u", &Job{Role: "r2", Command: Command{Name: "pythonshell", ScriptLocation: f.script},
+		DefaultArguments: map[string]string{"--mode": "ok"}, MaxConcurrentRuns: 3}); err != nil {
+		t.Fatal(err)
+	}
+	j, err := f.svc.GetJob(ctx, "acct", "u")
+	if err != nil || j.Role != "r2" || j.Tags["team"] != "ceap" || j.MaxConcurrentRuns != 3 || j.Timeout != DefaultTimeout || !j.Modified.After(j.Created.Add(-time.Millisecond)) {
+		t.Fatalf("job = %+v, %v", j, err)
+	}
+	names, _, err := f.svc.ListJobs(ctx, "acct", "", 0, map[string]string{"team": "ceap"})
+	if err != nil || len(names) != 1 {
+		t.Fatalf("list by tag = %v, %v", names, err)
+	}
+	if names, _, _ := f.svc.ListJobs(ctx, "acct", "", 0, map[string]string{"team": "other"}); len(names) != 0 {
+		t.Fatalf("list by another tag = %v", names)
+	}
+	id, err := f.svc.StartJobRun(ctx, "acct", StartJobRunInput{JobName: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if jr := wait(t, f, "u", id); jr.State != Succeeded {
+		t.Fatalf("run after the update = %+v", jr)
+	}
+	if err := f.svc.UpdateJob(ctx, "acct", "missing", &Job{Role: "r", Command: Command{Name: "pythonshell", ScriptLocation: f.script}}); err == nil {
+		t.Fatal("updating a missing job must fail")
+	}
+}

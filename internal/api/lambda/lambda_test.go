@@ -211,7 +211,7 @@ func TestReservedConcurrencyThrottlesThroughTheAPI(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(name), Payload: []byte(`{"op":"sleep","ms":1000}`)})
+			_, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(name), Payload: []byte(`{"op":"sleep","ms":2500}`)})
 			codes[i], _ = apiErr(err)
 		}()
 	}

@@ -28,6 +28,17 @@ function request(method, p, body, headers) {
   });
 }
 
+// Console output carries the time, the request id and the level, as in the AWS runtime.
+let currentRequestId;
+const util = require("util");
+for (const [method, level] of [["log", "INFO"], ["info", "INFO"], ["warn", "WARN"], ["error", "ERROR"], ["debug", "DEBUG"], ["trace", "TRACE"]]) {
+  const stream = level === "INFO" || level === "DEBUG" || level === "TRACE" ? process.stdout : process.stderr;
+  console[method] = (...args) => {
+    const text = util.format(...args).replace(/\n/g, "\r");
+    stream.write(`${new Date().toISOString()}\t${currentRequestId || "undefined"}\t${level}\t${text}\n`);
+  };
+}
+
 function errorDoc(err, type) {
   if (!(err instanceof Error)) {
     return { errorType: type || "string", errorMessage: String(err), trace: [] };
@@ -136,6 +147,7 @@ async function main() {
     if (next.status !== 200) continue;
     const h = next.headers;
     const requestId = h["lambda-runtime-aws-request-id"];
+    currentRequestId = requestId;
     const deadline = Number(h["lambda-runtime-deadline-ms"] || 0);
     if (h["lambda-runtime-trace-id"]) process.env._X_AMZN_TRACE_ID = h["lambda-runtime-trace-id"];
     else delete process.env._X_AMZN_TRACE_ID;
