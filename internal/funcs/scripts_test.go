@@ -6,10 +6,11 @@ import (
 	"testing"
 )
 
-const pythonHandler = `import json, os
+const pythonHandler = `import json, logging, os
 
 def handler(event, context):
     print("processing", event.get("value"))
+    logging.warning("careful with %s", event.get("value"))
     if event.get("op") == "fail":
         raise ValueError("bad value " + str(event.get("value")))
     return {
@@ -51,7 +52,7 @@ func TestPythonHandler(t *testing.T) {
 	if rem := doc["remaining"].(float64); rem <= 0 || rem > 3000 {
 		t.Fatalf("remaining = %v", rem)
 	}
-	if !strings.Contains(res.LogTail, "processing abc") {
+	if !strings.Contains(res.LogTail, "processing abc") || !strings.Contains(res.LogTail, "Z\t"+res.RequestID+"\tcareful with abc") || !strings.Contains(res.LogTail, "[WARNING]\t") {
 		t.Fatalf("tail lacks the handler's print: %q", res.LogTail)
 	}
 	failed := invoke(t, f, spec, `{"op":"fail","value":7}`)

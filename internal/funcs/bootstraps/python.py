@@ -4,6 +4,7 @@
 import http.client
 import importlib
 import json
+import logging
 import os
 import sys
 import time
@@ -11,6 +12,26 @@ import traceback
 
 API = os.environ["AWS_LAMBDA_RUNTIME_API"]
 PREFIX = "/2018-06-01/runtime"
+CURRENT = {"request_id": ""}
+
+
+class RequestIdFilter(logging.Filter):
+    """Gives log records the request id, for the AWS runtime's log format."""
+
+    def filter(self, record):
+        record.aws_request_id = CURRENT["request_id"]
+        return True
+
+
+def setup_logging():
+    """The root logger writes as the AWS runtime's does: level, UTC time, request id, message."""
+    handler = logging.StreamHandler(sys.stdout)
+    formatter = logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+                                  "%Y-%m-%dT%H:%M:%S")
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    handler.addFilter(RequestIdFilter())
+    logging.root.addHandler(handler)
 
 
 class Connection:
@@ -112,6 +133,7 @@ def load_handler(conn):
 
 
 def main():
+    setup_logging()
     conn = Connection()
     handler = load_handler(conn)
     while True:
@@ -122,6 +144,7 @@ def main():
         headers = {k: v for k, v in resp.getheaders()}
         headers = {k.title(): v for k, v in headers.items()}
         request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
+        CURRENT["request_id"] = request_id or ""
         trace_id = headers.get("Lambda-Runtime-Trace-Id")
         if trace_id:
             os.environ["_X_AMZN_TRACE_ID"] = trace_id
