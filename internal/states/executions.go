@@ -195,7 +195,7 @@ type advance struct {
 	snap    *asl.Snapshot
 	before  map[string]bool // pending commands before the change
 	out     asl.Outcome
-	claimed *store.WorkRow
+	claimed []*store.WorkRow
 	redrive bool
 }
 
@@ -242,8 +242,8 @@ func (s *Service) commit(ctx context.Context, a *advance) error {
 	if len(a.out.Events) > 0 {
 		w.History = &store.HistoryChunk{ExecutionARN: row.ARN, FirstID: a.out.Events[0].ID, Events: s.codec.encodeHistory(a.out.Events)}
 	}
-	if a.claimed != nil {
-		w.Claimed, w.ClaimOwner = a.claimed.ID, a.claimed.Owner
+	for _, c := range a.claimed {
+		w.Claimed, w.ClaimOwner = append(w.Claimed, c.ID), c.Owner
 	}
 	after := a.snap.Pending
 	for id := range a.before {
@@ -332,7 +332,7 @@ func (s *Service) recordEnd(row *store.ExecutionRow, doc *execDoc) {
 
 // update loads an execution, lets fn feed it events, and commits, retrying when another writer
 // advanced it first. fn returns the merged outcome; a nil outcome with nil error writes nothing.
-func (s *Service) update(ctx context.Context, arn string, claimed *store.WorkRow, fn func(p *asl.Program, snap *asl.Snapshot, doc *execDoc) (*asl.Outcome, error)) error {
+func (s *Service) update(ctx context.Context, arn string, claimed []*store.WorkRow, fn func(p *asl.Program, snap *asl.Snapshot, doc *execDoc) (*asl.Outcome, error)) error {
 	unlock := s.lockExecution(arn)
 	defer unlock()
 	for attempt := 0; ; attempt++ {
@@ -346,8 +346,8 @@ func (s *Service) update(ctx context.Context, arn string, claimed *store.WorkRow
 		}
 		if row.Snapshot == nil {
 			// A succeeded execution keeps no snapshot; nothing can change it.
-			if claimed != nil {
-				return s.dropClaimed(ctx, row, doc, claimed)
+			if len(claimed) > 0 {
+				return s.dropClaimed(ctx, row, claimed)
 			}
 			_, err := fn(nil, nil, doc)
 			return err
@@ -366,7 +366,7 @@ func (s *Service) update(ctx context.Context, arn string, claimed *store.WorkRow
 			return err
 		}
 		if out == nil {
-			if claimed == nil {
+			if len(claimed) == 0 {
 				return nil
 			}
 			out = &asl.Outcome{Snapshot: snap, Status: snap.Status}
@@ -381,11 +381,15 @@ func (s *Service) update(ctx context.Context, arn string, claimed *store.WorkRow
 	}
 }
 
-// dropClaimed consumes a work row of an execution that can no longer use it.
-func (s *Service) dropClaimed(ctx context.Context, row *store.ExecutionRow, doc *execDoc, claimed *store.WorkRow) error {
+// dropClaimed consumes work rows of an execution that can no longer use them.
+func (s *Service) dropClaimed(ctx context.Context, row *store.ExecutionRow, claimed []*store.WorkRow) error {
 	r := *row
 	r.Version++
-	return s.st.ExecutionWrite(ctx, &store.ExecutionWriteParams{Execution: &r, PrevVersion: row.Version, Claimed: claimed.ID, ClaimOwner: claimed.Owner})
+	w := &store.ExecutionWriteParams{Execution: &r, PrevVersion: row.Version}
+	for _, c := range claimed {
+		w.Claimed, w.ClaimOwner = append(w.Claimed, c.ID), c.Owner
+	}
+	return s.st.ExecutionWrite(ctx, w)
 }
 
 // programOf returns the compiled program an execution runs.

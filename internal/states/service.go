@@ -165,6 +165,8 @@ type Service struct {
 	// results for one execution (a Map of tasks) queue instead of failing each other's
 	// optimistic version checks. Correctness never rests on them: the version check does.
 	execLocks [64]sync.Mutex
+	mailMu    sync.Mutex
+	mail      map[string]*mailbox // execution ARN -> results waiting for the next advance
 	cache     resourceCache
 
 	stopOnce sync.Once
@@ -206,6 +208,7 @@ func New(cfg Config) *Service {
 		actSignal: make(chan struct{}),
 		stop:      make(chan struct{}),
 		endPolls:  make(chan struct{}),
+		mail:      map[string]*mailbox{},
 		inflight:  make(chan struct{}, cfg.Workers),
 	}
 	s.working, s.abandon = context.WithCancel(context.Background())

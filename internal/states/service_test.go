@@ -3,6 +3,7 @@ package states
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -358,5 +359,35 @@ func TestDeadNodeLeaseExpires(t *testing.T) {
 	}
 	if exits != 1 {
 		t.Fatalf("Wait exited %d times", exits)
+	}
+}
+
+// TestMapOfTasks runs a Standard Map whose 60 iterations each invoke a registered integration:
+// every task runs once and every result lands in the output, in order.
+func TestMapOfTasks(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	e := &echo{}
+	f.s.Register("arn:aws:states:::echo:say", e)
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","End":true,"ItemProcessor":{"StartAt":"T","States":{
+		"T":{"Type":"Task","Resource":"arn:aws:states:::echo:say","Parameters":{"n.$":"$"},"OutputPath":"$.n","End":true}}}}}}`
+	arn := f.machine(t, "maptasks", def, TypeStandard, nil)
+	var items []string
+	for i := 0; i < 60; i++ {
+		items = append(items, fmt.Sprint(i))
+	}
+	in := `{"items":[` + strings.Join(items, ",") + `]}`
+	ex, err := f.s.StartExecution(context.Background(), testCaller, &StartInput{StateMachineARN: arn, Input: &in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := f.waitFor(t, ex.ARN)
+	if got.Status != asl.StatusSucceeded || *got.Output != "["+strings.Join(items, ",")+"]" {
+		t.Fatalf("map of tasks: %s %v %s", got.Status, got.Output, got.Cause)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.calls) != 60 {
+		t.Fatalf("%d task invocations, want 60", len(e.calls))
 	}
 }

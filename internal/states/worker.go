@@ -151,15 +151,70 @@ func (s *Service) perform(ctx context.Context, row *store.WorkRow) error {
 	return nil
 }
 
-// feed resumes an execution with events and consumes the work row.
+// feedRequest is one work row's events waiting to be fed to its execution.
+type feedRequest struct {
+	row  *store.WorkRow
+	evs  []asl.Event
+	done chan error
+}
+
+// mailbox gathers the results that arrive for one execution while an advance of it is being
+// written, so that they go into the next advance together: a Map of many tasks costs one
+// snapshot write per batch of results, not one per result.
+type mailbox struct {
+	reqs    []*feedRequest
+	running bool
+}
+
+// feed resumes an execution with a work row's events and consumes the row.
 func (s *Service) feed(ctx context.Context, row *store.WorkRow, evs ...asl.Event) error {
-	err := s.update(ctx, row.ExecutionARN, row, func(p *asl.Program, snap *asl.Snapshot, _ *execDoc) (*asl.Outcome, error) {
+	req := &feedRequest{row: row, evs: evs, done: make(chan error, 1)}
+	arn := row.ExecutionARN
+	s.mailMu.Lock()
+	mb := s.mail[arn]
+	if mb == nil {
+		mb = &mailbox{}
+		s.mail[arn] = mb
+	}
+	mb.reqs = append(mb.reqs, req)
+	if mb.running {
+		s.mailMu.Unlock()
+		return <-req.done
+	}
+	mb.running = true
+	s.mailMu.Unlock()
+	for {
+		s.mailMu.Lock()
+		batch := mb.reqs
+		mb.reqs = nil
+		if len(batch) == 0 {
+			delete(s.mail, arn)
+			s.mailMu.Unlock()
+			break
+		}
+		s.mailMu.Unlock()
+		err := s.feedBatch(ctx, arn, batch)
+		for _, r := range batch {
+			r.done <- err
+		}
+	}
+	return <-req.done
+}
+
+func (s *Service) feedBatch(ctx context.Context, arn string, batch []*feedRequest) error {
+	rows := make([]*store.WorkRow, len(batch))
+	for i, r := range batch {
+		rows[i] = r.row
+	}
+	err := s.update(ctx, arn, rows, func(p *asl.Program, snap *asl.Snapshot, _ *execDoc) (*asl.Outcome, error) {
 		if snap == nil {
 			return nil, nil
 		}
 		var out *asl.Outcome
-		for _, ev := range evs {
-			out = merge(out, p.Resume(snap, ev, s.now()))
+		for _, r := range batch {
+			for _, ev := range r.evs {
+				out = merge(out, p.Resume(snap, ev, s.now()))
+			}
 		}
 		return out, nil
 	})

@@ -142,9 +142,9 @@ type ExecutionWriteParams struct {
 	WorkAdd     []*WorkRow
 	// WorkDelete removes rows by ID (missing ones are ignored).
 	WorkDelete []string
-	// Claimed is a work row this advance consumes: it must still be leased by ClaimOwner
-	// (ErrConflict otherwise), and it is deleted.
-	Claimed    string
+	// Claimed are work rows this advance consumes: each must still be leased by ClaimOwner
+	// (ErrConflict otherwise), and they are deleted.
+	Claimed    []string
 	ClaimOwner string
 	// ActivityAdd queues activity tasks; ActivityDelete removes them by ID.
 	ActivityAdd    []*ActivityTaskRow

@@ -182,8 +182,8 @@ func (db *DB) ExecutionWrite(ctx context.Context, p *store.ExecutionWriteParams)
 				WHERE arn = $9 AND version = $10`,
 				e.Status, e.StoppedAt, e.RedriveCount, e.RedrivenAt, e.ExpiresAt, e.Version, e.Doc, e.Snapshot, e.ARN, p.PrevVersion)
 		}
-		if p.Claimed != "" {
-			b.Queue(`DELETE FROM sfn_work WHERE id = $1 AND owner = $2`, p.Claimed, p.ClaimOwner)
+		for _, id := range p.Claimed {
+			b.Queue(`DELETE FROM sfn_work WHERE id = $1 AND owner = $2`, id, p.ClaimOwner)
 		}
 		if p.History != nil && len(p.History.Events) > 0 && !inline {
 			b.Queue(`INSERT INTO sfn_history (execution, first_id, events) VALUES ($1, $2, $3)`, p.History.ExecutionARN, p.History.FirstID, p.History.Events)
@@ -217,15 +217,15 @@ func (db *DB) ExecutionWrite(ctx context.Context, p *store.ExecutionWriteParams)
 			br.Close()
 			return fmt.Errorf("execution %s version %d: %w", e.ARN, p.PrevVersion, store.ErrConflict)
 		}
-		if p.Claimed != "" {
+		for _, id := range p.Claimed {
 			tag, err := br.Exec()
 			if err != nil {
 				br.Close()
-				return fmt.Errorf("delete claimed work %s: %w", p.Claimed, err)
+				return fmt.Errorf("delete claimed work %s: %w", id, err)
 			}
 			if tag.RowsAffected() == 0 {
 				br.Close()
-				return fmt.Errorf("claimed work %s: %w", p.Claimed, store.ErrConflict)
+				return fmt.Errorf("claimed work %s: %w", id, store.ErrConflict)
 			}
 		}
 		if err := br.Close(); err != nil {

@@ -226,17 +226,19 @@ func (db *DB) ExecutionWrite(ctx context.Context, p *store.ExecutionWriteParams)
 				return fmt.Errorf("execution %s version %d: %w", e.ARN, p.PrevVersion, store.ErrConflict)
 			}
 		}
-		if p.Claimed != "" {
+		if len(p.Claimed) > 0 {
 			stmt, err := db.stmt(ctx, tx, `DELETE FROM sfn_work WHERE id = ? AND owner = ?`)
 			if err != nil {
 				return err
 			}
-			res, err := stmt.ExecContext(ctx, p.Claimed, p.ClaimOwner)
-			if err != nil {
-				return fmt.Errorf("delete claimed work %s: %w", p.Claimed, err)
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				return fmt.Errorf("claimed work %s: %w", p.Claimed, store.ErrConflict)
+			for _, id := range p.Claimed {
+				res, err := stmt.ExecContext(ctx, id, p.ClaimOwner)
+				if err != nil {
+					return fmt.Errorf("delete claimed work %s: %w", id, err)
+				}
+				if n, _ := res.RowsAffected(); n == 0 {
+					return fmt.Errorf("claimed work %s: %w", id, store.ErrConflict)
+				}
 			}
 		}
 		if p.History != nil && len(p.History.Events) > 0 && !inline {

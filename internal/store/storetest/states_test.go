@@ -98,10 +98,10 @@ func TestExecutions(t *testing.T) {
 		}
 		a2 := *a
 		a2.Version, a2.Status, a2.StoppedAt, a2.Snapshot = 2, "SUCCEEDED", 20, nil
-		if err := s.ExecutionWrite(ctx, &store.ExecutionWriteParams{Execution: &a2, PrevVersion: 1, Claimed: "w1", ClaimOwner: "n2"}); !errors.Is(err, store.ErrConflict) {
+		if err := s.ExecutionWrite(ctx, &store.ExecutionWriteParams{Execution: &a2, PrevVersion: 1, Claimed: []string{"w1"}, ClaimOwner: "n2"}); !errors.Is(err, store.ErrConflict) {
 			t.Fatalf("write consuming another owner's claim: err %v", err)
 		}
-		if err := s.ExecutionWrite(ctx, &store.ExecutionWriteParams{Execution: &a2, PrevVersion: 1, Claimed: "w1", ClaimOwner: "n1",
+		if err := s.ExecutionWrite(ctx, &store.ExecutionWriteParams{Execution: &a2, PrevVersion: 1, Claimed: []string{"w1"}, ClaimOwner: "n1",
 			History:     &store.HistoryChunk{ExecutionARN: a.ARN, FirstID: 3, Events: []byte(`[3]`)},
 			ActivityAdd: []*store.ActivityTaskRow{{ID: "t1", ActivityARN: "arn:act", ExecutionARN: a.ARN, Token: "tok", Input: "{}", Created: 1}}}); err != nil {
 			t.Fatalf("advance: %v", err)
