@@ -76,14 +76,34 @@ func ValidBucketName(name string) bool {
 	return true
 }
 
+// bucketCacheTTL is how long a bucket read serves requests before it is read again. Changes made
+// through this node drop the entry at once; a change made on another node (PostgreSQL, several
+// ceap nodes) is seen within this time. The store re-checks that the bucket exists in every
+// write, so a stale entry never creates objects in a deleted bucket.
+const bucketCacheTTL = time.Second
+
+type cachedBucket struct {
+	row *store.BucketRow
+	at  time.Time
+}
+
 // bucket loads a bucket that the account owns.
 func (s *Service) bucket(ctx context.Context, account, name string) (*store.BucketRow, error) {
-	b, err := s.store.BucketGet(ctx, name)
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, errNoSuchBucket(name)
+	now := s.clock.Now()
+	var b *store.BucketRow
+	if v, ok := s.buckets.Load(name); ok && now.Sub(v.(cachedBucket).at) < bucketCacheTTL && !now.Before(v.(cachedBucket).at) {
+		b = v.(cachedBucket).row
+	} else {
+		row, err := s.store.BucketGet(ctx, name)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				s.buckets.Delete(name)
+				return nil, errNoSuchBucket(name)
+			}
+			return nil, internal("get bucket", err)
 		}
-		return nil, internal("get bucket", err)
+		s.buckets.Store(name, cachedBucket{row: row, at: now})
+		b = row
 	}
 	if account != "" && b.Account != account {
 		return nil, errAccessDenied()
@@ -125,6 +145,7 @@ func (s *Service) DeleteBucket(ctx context.Context, account, name string) error 
 		return err
 	}
 	err := s.store.BucketDelete(ctx, &store.BucketDeleteParams{Name: name})
+	s.buckets.Delete(name)
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return &awserr.Error{Code: "BucketNotEmpty", Message: "The bucket you tried to delete is not empty", Status: 409, Fields: map[string]string{"BucketName": name}}
@@ -157,7 +178,7 @@ func (s *Service) PutBucketVersioning(ctx context.Context, account, name, status
 	if _, err := s.bucket(ctx, account, name); err != nil {
 		return err
 	}
-	if err := s.store.BucketUpdate(ctx, &store.BucketUpdateParams{Name: name, Versioning: &status}); err != nil {
+	if err := s.updateBucket(ctx, &store.BucketUpdateParams{Name: name, Versioning: &status}); err != nil {
 		return internal("put versioning", err)
 	}
 	return nil
@@ -216,7 +237,7 @@ func (s *Service) PutBucketTagging(ctx context.Context, account, name string, ta
 	if doc == nil {
 		doc = []byte("[]")
 	}
-	if err := s.store.BucketUpdate(ctx, &store.BucketUpdateParams{Name: name, Tags: &doc}); err != nil {
+	if err := s.updateBucket(ctx, &store.BucketUpdateParams{Name: name, Tags: &doc}); err != nil {
 		return internal("put bucket tagging", err)
 	}
 	return nil
@@ -240,7 +261,7 @@ func (s *Service) DeleteBucketTagging(ctx context.Context, account, name string)
 		return err
 	}
 	var none []byte
-	if err := s.store.BucketUpdate(ctx, &store.BucketUpdateParams{Name: name, Tags: &none}); err != nil {
+	if err := s.updateBucket(ctx, &store.BucketUpdateParams{Name: name, Tags: &none}); err != nil {
 		return internal("delete bucket tagging", err)
 	}
 	return nil
@@ -258,7 +279,7 @@ func (s *Service) PutBucketLifecycle(ctx context.Context, account, name string, 
 	if err != nil {
 		return internal("encode lifecycle", err)
 	}
-	if err := s.store.BucketUpdate(ctx, &store.BucketUpdateParams{Name: name, Lifecycle: &doc}); err != nil {
+	if err := s.updateBucket(ctx, &store.BucketUpdateParams{Name: name, Lifecycle: &doc}); err != nil {
 		return internal("put lifecycle", err)
 	}
 	return nil
@@ -294,8 +315,15 @@ func (s *Service) DeleteBucketLifecycle(ctx context.Context, account, name strin
 		return err
 	}
 	var none []byte
-	if err := s.store.BucketUpdate(ctx, &store.BucketUpdateParams{Name: name, Lifecycle: &none}); err != nil {
+	if err := s.updateBucket(ctx, &store.BucketUpdateParams{Name: name, Lifecycle: &none}); err != nil {
 		return internal("delete lifecycle", err)
 	}
 	return nil
+}
+
+// updateBucket changes a bucket and drops it from the cache.
+func (s *Service) updateBucket(ctx context.Context, p *store.BucketUpdateParams) error {
+	err := s.store.BucketUpdate(ctx, p)
+	s.buckets.Delete(p.Name)
+	return err
 }

@@ -52,6 +52,9 @@ type Service struct {
 	clock clock.Clock
 	log   *slog.Logger
 
+	// buckets caches bucket rows by name (see bucketCacheTTL).
+	buckets sync.Map
+
 	mu         sync.Mutex
 	metricsDay time.Time
 	cancel     context.CancelFunc
