@@ -294,7 +294,7 @@ func (s *Service) DeleteBatch(ctx context.Context, ref Ref, entries []DeleteEntr
 		for i, e := range entries {
 			ids[i] = e.ID
 		}
-		if err := checkBatchIDs(ids); err != nil {
+		if err := checkBatchIDs("DeleteMessageBatchRequestEntry", ids); err != nil {
 			return nil, err
 		}
 	}
@@ -352,7 +352,7 @@ func (s *Service) ChangeVisibilityBatch(ctx context.Context, ref Ref, entries []
 		for i, e := range entries {
 			ids[i] = e.ID
 		}
-		if err := checkBatchIDs(ids); err != nil {
+		if err := checkBatchIDs("ChangeMessageVisibilityBatchRequestEntry", ids); err != nil {
 			return nil, err
 		}
 	}

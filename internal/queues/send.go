@@ -73,10 +73,11 @@ type SendResult struct {
 
 var batchIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
 
-// checkBatchIDs applies the batch rules shared by the batch calls.
-func checkBatchIDs(ids []string) error {
+// checkBatchIDs applies the batch rules shared by the batch calls; entry names the entry shape
+// in messages (e.g. SendMessageBatchRequestEntry).
+func checkBatchIDs(entry string, ids []string) error {
 	if len(ids) == 0 {
-		return sqsError("EmptyBatchRequest", "There should be at least one SendMessageBatchRequestEntry in the request.")
+		return sqsError("EmptyBatchRequest", "There should be at least one %s in the request.", entry)
 	}
 	if len(ids) > MaxBatchEntries {
 		return sqsError("TooManyEntriesInBatchRequest", "Maximum number of entries per request are %d. You have sent %d.", MaxBatchEntries, len(ids))
@@ -119,7 +120,7 @@ func (s *Service) SendBatch(ctx context.Context, ref Ref, sender string, entries
 		ids[i] = e.ID
 		total += messageSize(&e)
 	}
-	if err := checkBatchIDs(ids); err != nil {
+	if err := checkBatchIDs("SendMessageBatchRequestEntry", ids); err != nil {
 		return nil, err
 	}
 	if total > MaxBatchPayload {
