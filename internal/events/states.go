@@ -31,7 +31,7 @@ type ExecutionStatusChange struct {
 	RedriveCount           int      `json:"redriveCount"`
 	RedriveDate            *int64   `json:"redriveDate"`
 	RedriveStatus          string   `json:"redriveStatus"`
-	RedriveStatusReason    string   `json:"redriveStatusReason"`
+	RedriveStatusReason    *string  `json:"redriveStatusReason"`
 }
 
 // Details says whether a payload is included in the event.
@@ -49,4 +49,15 @@ func (c ExecutionStatusChange) Event(at time.Time) Event {
 	}
 	detail, _ := json.Marshal(c)
 	return Event{Source: StatesSource, DetailType: ExecutionStatusChangeType, Detail: detail, Resources: []string{c.ExecutionARN}, Time: at}
+}
+
+// Redrive returns the redriveStatus and redriveStatusReason that Step Functions reports for an
+// execution of a Standard state machine in status.
+func Redrive(status string) (string, *string) {
+	switch status {
+	case "FAILED", "TIMED_OUT", "ABORTED":
+		return "REDRIVABLE", nil
+	}
+	reason := "Execution is " + status + " and cannot be redriven"
+	return "NOT_REDRIVABLE", &reason
 }

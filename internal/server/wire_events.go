@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	apievents "github.com/ceap/ceap/internal/api/events"
 	"github.com/ceap/ceap/internal/events"
@@ -75,4 +76,41 @@ func (l lazyStates) Start(ctx context.Context, account, arn, input string) error
 	}
 	_, err := svc.StartExecution(ctx, callerOf(account, arn), &states.StartInput{StateMachineARN: arn, Input: &input})
 	return err
+}
+
+// statesEvents adapts the EventBridge service to the Step Functions service's StatusListener:
+// each status change of a Standard execution is emitted as a "Step Functions Execution Status
+// Change" event on the account's default bus.
+type statesEvents struct {
+	svc *events.Service
+	log *slog.Logger
+}
+
+func (e statesEvents) ExecutionStatusChanged(ctx context.Context, c *states.StatusChange) {
+	ev := events.ExecutionStatusChange{ExecutionARN: c.ExecutionARN, StateMachineARN: c.StateMachineARN, Name: c.Name, Status: c.Status,
+		StartDate: c.StartDate.UnixMilli(), Input: c.Input, Output: c.Output, RedriveCount: c.RedriveCount}
+	at := c.StartDate
+	if !c.StopDate.IsZero() {
+		stop := c.StopDate.UnixMilli()
+		ev.StopDate, at = &stop, c.StopDate
+	}
+	if c.Error != "" {
+		ev.Error = &c.Error
+	}
+	if c.Cause != "" {
+		ev.Cause = &c.Cause
+	}
+	ev.RedriveStatus, ev.RedriveStatusReason = events.Redrive(c.Status)
+	if err := e.svc.Emit(ctx, c.Account, c.Region, ev.Event(at)); err != nil {
+		e.log.Error("emit_status_change_failed", "execution", c.ExecutionARN, "status", c.Status, "err", err)
+	}
+}
+
+// statesStatusListener returns the listener that the Step Functions service reports Standard
+// executions' status changes to (nil before wireEvents ran).
+func (s *Server) statesStatusListener() states.StatusListener {
+	if svc := s.eventService(); svc != nil {
+		return statesEvents{svc: svc, log: s.log.With("component", "events")}
+	}
+	return nil
 }

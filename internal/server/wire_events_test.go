@@ -16,6 +16,7 @@ import (
 	"github.com/ceap/ceap/internal/ceaptest"
 	"github.com/ceap/ceap/internal/events"
 	"github.com/ceap/ceap/internal/server"
+	"github.com/ceap/ceap/internal/states"
 )
 
 // TestExecutionStatusChangeReachesOpsQueue follows the deployment's alert path end to end: a
@@ -47,18 +48,18 @@ func TestExecutionStatusChangeReachesOpsQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	errName, cause := "InjectedFailure", "ScoreTask failed"
-	stop := time.Now().UnixMilli()
-	for _, status := range []string{"RUNNING", "FAILED"} {
-		change := events.ExecutionStatusChange{ExecutionARN: "arn:aws:states:us-east-1:" + ceaptest.Account + ":execution:Ceap-batch-Workflow:run-1", StateMachineARN: machine,
-			Name: "run-1", Status: status, StartDate: stop - 5000, Input: `{"programId":"p"}`, RedriveStatus: "NOT_REDRIVABLE"}
-		if status == "FAILED" {
-			change.StopDate, change.Error, change.Cause, change.RedriveStatus = &stop, &errName, &cause, "REDRIVABLE"
-		}
-		if err := server.EmitEvent(srv.Server, ctx, ceaptest.Account, "us-east-1", change.Event(time.UnixMilli(stop))); err != nil {
-			t.Fatal(err)
-		}
+	// A change emitted through the Go API that does not match, then a failure reported the way
+	// the Step Functions service reports it.
+	start := time.Now().Add(-5 * time.Second)
+	running := events.ExecutionStatusChange{ExecutionARN: "arn:aws:states:us-east-1:" + ceaptest.Account + ":execution:Ceap-batch-Workflow:run-1", StateMachineARN: machine,
+		Name: "run-1", Status: "RUNNING", StartDate: start.UnixMilli(), Input: `{"programId":"p"}`}
+	running.RedriveStatus, running.RedriveStatusReason = events.Redrive("RUNNING")
+	if err := server.EmitEvent(srv.Server, ctx, ceaptest.Account, "us-east-1", running.Event(start)); err != nil {
+		t.Fatal(err)
 	}
+	server.ReportStatusChange(srv.Server, ctx, &states.StatusChange{Account: ceaptest.Account, Region: "us-east-1", ExecutionARN: running.ExecutionARN,
+		StateMachineARN: machine, Name: "run-1", Status: "FAILED", StartDate: start, StopDate: time.Now(), Input: `{"programId":"p"}`,
+		Error: "InjectedFailure", Cause: "ScoreTask failed"})
 	out, err := queues.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: 5, MaxNumberOfMessages: 10})
 	if err != nil || len(out.Messages) != 1 {
 		t.Fatalf("ops queue got %+v, %v; want one notification", out, err)
@@ -75,7 +76,8 @@ func TestExecutionStatusChangeReachesOpsQueue(t *testing.T) {
 	if err := json.Unmarshal([]byte(env.Message), &ev); err != nil {
 		t.Fatal(err)
 	}
-	if ev.Source != "aws.states" || ev.DetailType != "Step Functions Execution Status Change" || ev.Detail["status"] != "FAILED" || ev.Detail["error"] != "InjectedFailure" || ev.Detail["name"] != "run-1" {
+	if ev.Source != "aws.states" || ev.DetailType != "Step Functions Execution Status Change" || ev.Detail["status"] != "FAILED" || ev.Detail["error"] != "InjectedFailure" ||
+		ev.Detail["name"] != "run-1" || ev.Detail["cause"] != "ScoreTask failed" || ev.Detail["redriveStatus"] != "REDRIVABLE" || ev.Detail["output"] != nil || ev.Detail["stopDate"] == nil {
 		t.Fatalf("event = %+v", ev)
 	}
 }
