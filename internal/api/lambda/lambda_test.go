@@ -316,3 +316,34 @@ func TestCodeFromS3AndCodeUpdates(t *testing.T) {
 		t.Fatalf("bad zip: %v", err)
 	}
 }
+
+func TestFunctionsOnPostgres(t *testing.T) {
+	t.Parallel()
+	srv := ceaptest.StartServer(t, ceaptest.WithPostgres())
+	c := lambda.NewFromConfig(srv.AWS)
+	ctx := context.Background()
+	if _, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("pg"), Runtime: types.RuntimeProvidedal2023, Role: aws.String(role),
+		Code: &types.FunctionCode{ZipFile: goZip}, Publish: true}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("pg:1"), Payload: []byte(`{"op":"echo","value":"pg"}`)})
+	if err != nil || !strings.Contains(string(out.Payload), `"value":"pg"`) || aws.ToString(out.ExecutedVersion) != "1" {
+		t.Fatalf("invoke = %+v %s, %v", out, out.Payload, err)
+	}
+	ev, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("pg"), InvocationType: types.InvocationTypeEvent, Payload: []byte(`{"op":"print","value":"queued"}`)})
+	if err != nil || ev.StatusCode != 202 {
+		t.Fatalf("event invoke = %+v, %v", ev, err)
+	}
+	lc := cwl.NewFromConfig(srv.AWS)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		got, err := lc.FilterLogEvents(ctx, &cwl.FilterLogEventsInput{LogGroupName: aws.String("/aws/lambda/pg"), FilterPattern: aws.String(`"to stderr QUEUED"`)})
+		if err == nil && len(got.Events) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the queued invocation never ran: %+v, %v", got, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
