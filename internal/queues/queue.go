@@ -150,7 +150,8 @@ func validName(name string, fifo bool) bool {
 	return queueNameRE.MatchString(base)
 }
 
-// queue returns the live queue of account and name, from the cache when it is fresh.
+// queue returns the live queue of account and name, from the cache when it is fresh. Absent
+// queues are not cached, so a queue created on another node is found at once.
 func (s *Service) queue(ctx context.Context, account, name string) (*Queue, error) {
 	k := queueKey{account, name}
 	now := s.clock.Now()
@@ -158,33 +159,31 @@ func (s *Service) queue(ctx context.Context, account, name string) (*Queue, erro
 	c, ok := s.cache[k]
 	s.cacheMu.Unlock()
 	if ok && now.Sub(c.loaded) < s.cfg.CacheTTL {
-		if c.q == nil {
-			return nil, errNoQueue()
-		}
 		return c.q, nil
 	}
 	row, err := s.store.QueueGet(ctx, account, name)
-	var q *Queue
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
-		return nil, fmt.Errorf("get queue %q: %w", name, err)
-	default:
-		if q, err = fromRow(row, s.cfg.Region); err != nil {
-			return nil, err
-		}
-	}
-	s.cacheMu.Lock()
-	s.cache[k] = &cached{q: q, loaded: now}
-	if len(s.cache) > 100000 {
-		s.cache = map[queueKey]*cached{k: s.cache[k]}
-	}
-	s.cacheMu.Unlock()
-	if q == nil {
+	if errors.Is(err, store.ErrNotFound) {
+		s.invalidate(account, name)
 		return nil, errNoQueue()
 	}
+	if err != nil {
+		return nil, fmt.Errorf("get queue %q: %w", name, err)
+	}
+	q, err := fromRow(row, s.cfg.Region)
+	if err != nil {
+		return nil, err
+	}
+	s.cacheMu.Lock()
+	if len(s.cache) >= maxCachedQueues {
+		clear(s.cache)
+	}
+	s.cache[k] = &cached{q: q, loaded: now}
+	s.cacheMu.Unlock()
 	return q, nil
 }
+
+// maxCachedQueues bounds the queue cache; it starts over when full.
+const maxCachedQueues = 100000
 
 func (s *Service) invalidate(account, name string) {
 	s.cacheMu.Lock()
