@@ -28,10 +28,12 @@ type codec struct {
 	deflaters sync.Pool
 }
 
-// encodeHistory encodes a history chunk.
-func (c *codec) encodeHistory(events []asl.HistoryEvent) []byte {
+// encodeHistory encodes a history chunk, compressed when compress is set and the chunk is
+// large enough. Standard executions compress (their commits wait on the bytes); Express records
+// do not (they are written off the request path, where the CPU is what is short).
+func (c *codec) encodeHistory(events []asl.HistoryEvent, compress bool) []byte {
 	raw := marshal(events)
-	if len(raw) < compressAtLeast {
+	if !compress || len(raw) < compressAtLeast {
 		return raw
 	}
 	var buf bytes.Buffer

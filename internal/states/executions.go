@@ -240,7 +240,7 @@ func (s *Service) commit(ctx context.Context, a *advance) error {
 	}
 	w := &store.ExecutionWriteParams{Execution: &row, PrevVersion: prev}
 	if len(a.out.Events) > 0 {
-		w.History = &store.HistoryChunk{ExecutionARN: row.ARN, FirstID: a.out.Events[0].ID, Events: s.codec.encodeHistory(a.out.Events)}
+		w.History = &store.HistoryChunk{ExecutionARN: row.ARN, FirstID: a.out.Events[0].ID, Events: s.codec.encodeHistory(a.out.Events, true)}
 	}
 	for _, c := range a.claimed {
 		w.Claimed, w.ClaimOwner = append(w.Claimed, c.ID), c.Owner

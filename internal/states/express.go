@@ -263,7 +263,7 @@ func (r *expressRecorder) flush(batch []*expressRecord) {
 		}
 		// An Express execution is written once, finished: its whole history rides in the row's
 		// snapshot column (one insert instead of two).
-		rec.row.Snapshot = r.s.codec.encodeHistory(rec.history)
+		rec.row.Snapshot = r.s.codec.encodeHistory(rec.history, false)
 		p.Executions = append(p.Executions, rec.row)
 	}
 	if err := r.s.st.ExecutionsRecord(ctx, p); err != nil {
