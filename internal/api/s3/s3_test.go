@@ -24,6 +24,10 @@ import (
 )
 
 func client(t *testing.T, opts ...ceaptest.Option) (*s3.Client, *ceaptest.Server) {
+	return clientTB(t, opts...)
+}
+
+func clientTB(t testing.TB, opts ...ceaptest.Option) (*s3.Client, *ceaptest.Server) {
 	t.Helper()
 	srv := ceaptest.StartServer(t, opts...)
 	return s3.NewFromConfig(srv.AWS, func(o *s3.Options) { o.UsePathStyle = true }), srv
