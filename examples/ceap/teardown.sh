@@ -57,8 +57,17 @@ if [ -z "$account" ]; then
 	done
 fi
 if [ -z "$account" ]; then
-	echo "teardown: cannot tell the account (the queues are gone); set CEAP_ACCOUNT_ID" >&2
-	exit 1
+	account="$(awsc sts get-caller-identity --query Account --output text 2>/dev/null || true)"
+fi
+if [ -z "$account" ]; then
+	# Any ARN the server hands out names the account.
+	account="$( (awsc sns list-topics --query 'Topics[].TopicArn' --output text 2>/dev/null;
+		awsc stepfunctions list-state-machines --query 'stateMachines[].stateMachineArn' --output text 2>/dev/null) |
+		tr '\t' '\n' | grep -m1 '^arn:' | cut -d: -f5)"
+fi
+if [ -z "$account" ]; then
+	echo "teardown: found nothing of '$name' to remove (set CEAP_ACCOUNT_ID to name the account)" >&2
+	exit 0
 fi
 machine_arn="arn:aws:states:$region:$account:stateMachine:$machine"
 bucket="ceap-workflow-$name-$account"
@@ -103,6 +112,13 @@ if ids="$(awsc logs describe-query-definitions --query-definition-name-prefix "C
 	done
 fi
 remove "log group /aws/stepfunctions/$machine" awsc logs delete-log-group --log-group-name "/aws/stepfunctions/$machine"
+for stage in ETL Filter Score Store Reactive; do
+	group="/aws/lambda/CeapWorkflow-$name-${stage}Lambda"
+	if awsc logs describe-log-groups --log-group-name-prefix "$group" \
+		--query "logGroups[?logGroupName=='$group'].logGroupName" --output text 2>/dev/null | grep -q .; then
+		remove "log group $group" awsc logs delete-log-group --log-group-name "$group"
+	fi
+done
 [ -n "$queue_url" ] && remove "queue $queue" awsc sqs delete-queue --queue-url "$queue_url"
 [ -n "$dlq_url" ] && remove "queue $dlq" awsc sqs delete-queue --queue-url "$dlq_url"
 if awsc s3api head-bucket --bucket "$bucket" >/dev/null 2>&1; then
