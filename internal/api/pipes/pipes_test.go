@@ -340,3 +340,45 @@ func TestOperationsAndErrors(t *testing.T) {
 		return errors.As(err, &ae) && ae.ErrorCode() == "NotFoundException"
 	})
 }
+
+func TestFilterCriteriaAndInputTemplate(t *testing.T) {
+	t.Parallel()
+	_, c := setup(t)
+	ctx := context.Background()
+	url, arn, _ := queueWithDLQ(t, c, "filtered")
+	sm := machine(t, c, "filtered-sm", sfntypes.StateMachineTypeStandard)
+	_, err := c.pipes.CreatePipe(ctx, &pipes.CreatePipeInput{Name: aws.String("filtered"), RoleArn: aws.String(role), Source: aws.String(arn), Target: aws.String(sm),
+		SourceParameters: &ptypes.PipeSourceParameters{
+			SqsQueueParameters: &ptypes.PipeSourceSqsQueueParameters{BatchSize: aws.Int32(1)},
+			FilterCriteria:     &ptypes.FilterCriteria{Filters: []ptypes.Filter{{Pattern: aws.String(`{"body":{"kind":["keep"]}}`)}}},
+		},
+		TargetParameters: &ptypes.PipeTargetParameters{InputTemplate: aws.String(`{"kind": <$.body.kind>, "pipe": "<aws.pipes.pipe-name>"}`),
+			StepFunctionStateMachineParameters: &ptypes.PipeTargetStateMachineParameters{InvocationType: ptypes.PipeTargetInvocationTypeFireAndForget}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := waitState(t, c, "filtered", ptypes.PipeStateRunning)
+	if len(d.SourceParameters.FilterCriteria.Filters) != 1 || *d.TargetParameters.InputTemplate == "" {
+		t.Fatalf("DescribePipe = %+v", d)
+	}
+	for _, b := range []string{`{"kind":"drop"}`, `{"kind":"keep"}`} {
+		if _, err := c.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "both messages gone", 5*time.Second, func() bool { v, n := depth(t, c, url); return v == 0 && n == 0 })
+	var execs *sfn.ListExecutionsOutput
+	eventually(t, "one execution", 5*time.Second, func() bool {
+		execs, err = c.sfn.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(sm)})
+		return err == nil && len(execs.Executions) >= 1
+	})
+	time.Sleep(200 * time.Millisecond)
+	execs, _ = c.sfn.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(sm)})
+	if len(execs.Executions) != 1 {
+		t.Fatalf("%d executions, want 1 (the filtered message starts none)", len(execs.Executions))
+	}
+	ex, _ := c.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: execs.Executions[0].ExecutionArn})
+	if *ex.Input != `[{"kind": "keep", "pipe": "filtered"}]` {
+		t.Fatalf("execution input = %s", *ex.Input)
+	}
+}
