@@ -28,8 +28,9 @@ type InvokeOptions struct {
 	// InvocationType is RequestResponse (default), Event or DryRun.
 	InvocationType string
 	// Tail asks for the last 4 KB of the invocation's log (LogType Tail).
-	Tail          bool
-	Qualifier     string
+	Tail      bool
+	Qualifier string
+	// ClientContext is the client context as JSON (the API decodes X-Amz-Client-Context).
 	ClientContext string
 }
 
@@ -95,7 +96,7 @@ func (s *Service) Invoke(ctx context.Context, account, fn string, payload []byte
 		}
 		return &InvokeResult{StatusCode: 202, RequestID: id}, nil
 	}
-	res, err := s.run(ctx, account, spec, reserved, NewRequestID(), payload)
+	res, err := s.run(ctx, account, spec, reserved, Request{ID: NewRequestID(), Payload: payload, ClientContext: opts.ClientContext})
 	if err != nil {
 		return nil, err
 	}
@@ -107,12 +108,12 @@ func (s *Service) Invoke(ctx context.Context, account, fn string, payload []byte
 }
 
 // run invokes once through the runner and records the AWS/Lambda metrics.
-func (s *Service) run(ctx context.Context, account string, spec *Spec, reserved int, id string, payload []byte) (*Result, error) {
+func (s *Service) run(ctx context.Context, account string, spec *Spec, reserved int, req Request) (*Result, error) {
 	lim, err := s.limits(ctx, account, reserved)
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.runner.Invoke(ctx, spec, lim, id, payload)
+	res, err := s.runner.InvokeRequest(ctx, spec, lim, req)
 	s.record(account, spec, res, err)
 	if err != nil {
 		if _, ok := awserr.As(err); ok {
@@ -215,7 +216,7 @@ func (s *Service) runQueued(r *store.FunctionEventRow) {
 		drop("function not found")
 		return
 	}
-	res, err := s.run(s.asyncCtx, r.Account, spec, reserved, r.ID, r.Payload)
+	res, err := s.run(s.asyncCtx, r.Account, spec, reserved, Request{ID: r.ID, Payload: r.Payload})
 	if s.asyncCtx.Err() != nil {
 		return // the node is stopping; the lease lets another node (or this one, restarted) run it
 	}

@@ -214,10 +214,24 @@ func (r *Runner) Concurrency(account, name string) int {
 	return 0
 }
 
+// Request is one invocation's input.
+type Request struct {
+	ID      string
+	Payload []byte
+	// ClientContext is the JSON client context, handed to the runtime as is.
+	ClientContext string
+}
+
 // Invoke runs payload on a warm environment of spec's function (or a new one), waiting for the
 // result. Throttling answers TooManyRequestsException; a failing function is a Result with
 // FunctionError set, not an error.
 func (r *Runner) Invoke(ctx context.Context, spec *Spec, lim Limits, requestID string, payload []byte) (*Result, error) {
+	return r.InvokeRequest(ctx, spec, lim, Request{ID: requestID, Payload: payload})
+}
+
+// InvokeRequest is Invoke with every part of the request.
+func (r *Runner) InvokeRequest(ctx context.Context, spec *Spec, lim Limits, req Request) (*Result, error) {
+	requestID, payload := req.ID, req.Payload
 	e, err := r.acquire(spec, lim)
 	if err != nil {
 		return nil, err
@@ -242,6 +256,8 @@ func (r *Runner) Invoke(ctx context.Context, spec *Spec, lim Limits, requestID s
 		arn:     spec.ARN,
 		traceID: traceID(r.clock.Now()),
 		payload: payload,
+
+		clientContext: req.ClientContext,
 	}
 	out, err := e.invoke(ctx, inv)
 	r.release(spec, lim, e, err == nil && !out.broken)

@@ -5,6 +5,7 @@ package lambda
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -415,9 +416,17 @@ func (h *Handler) invoke(ctx context.Context, r *protocol.Request, fn, _ string)
 	if logType != "" && logType != "None" && logType != "Tail" {
 		return nil, awserr.New("InvalidParameterValueException", "1 validation error detected: Value '%s' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [None, Tail]", logType)
 	}
+	var clientContext string
+	if cc := hd.Get("X-Amz-Client-Context"); cc != "" {
+		b, err := base64.StdEncoding.DecodeString(cc)
+		if err != nil || !json.Valid(b) {
+			return nil, awserr.New("InvalidParameterValueException", "Client context must be a valid Base64-encoded JSON object.")
+		}
+		clientContext = string(b)
+	}
 	res, err := h.svc.Invoke(ctx, r.Caller.Account, fn, r.Body, funcs.InvokeOptions{
 		InvocationType: hd.Get("X-Amz-Invocation-Type"), Tail: logType == "Tail", Qualifier: query(r, "Qualifier"),
-		ClientContext: hd.Get("X-Amz-Client-Context"),
+		ClientContext: clientContext,
 	})
 	if err != nil {
 		return nil, err

@@ -244,18 +244,19 @@ func TestPythonFunctionThroughTheAPI(t *testing.T) {
 	srv := ceaptest.StartServer(t)
 	c := lambda.NewFromConfig(srv.AWS)
 	ctx := context.Background()
-	code := zipOf(map[string]string{"lambda_function.py": "import os\ndef lambda_handler(event, context):\n    print('got', event['n'])\n    if event['n'] < 0:\n        raise ValueError('negative')\n    return {'double': event['n'] * 2, 'endpoint': os.environ.get('AWS_ENDPOINT_URL')}\n"}, 0o644)
+	code := zipOf(map[string]string{"lambda_function.py": "import os\ndef lambda_handler(event, context):\n    print('got', event['n'])\n    if event['n'] < 0:\n        raise ValueError('negative')\n    return {'double': event['n'] * 2, 'endpoint': os.environ.get('AWS_ENDPOINT_URL'), 'cc': context.client_context}\n"}, 0o644)
 	if _, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("py"), Runtime: types.RuntimePython312, Role: aws.String(role),
 		Handler: aws.String("lambda_function.lambda_handler"), Code: &types.FunctionCode{ZipFile: code}}); err != nil {
 		t.Fatal(err)
 	}
-	out, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("py"), Payload: []byte(`{"n":21}`)})
+	out, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("py"), Payload: []byte(`{"n":21}`),
+		ClientContext: aws.String(base64.StdEncoding.EncodeToString([]byte(`{"custom":{"k":"v"}}`)))})
 	if err != nil || out.FunctionError != nil {
 		t.Fatalf("invoke = %+v %s, %v", out, out.Payload, err)
 	}
 	var doc map[string]any
 	json.Unmarshal(out.Payload, &doc)
-	if doc["double"] != 42.0 || doc["endpoint"] != srv.URL() {
+	if cc, _ := doc["cc"].(map[string]any); doc["double"] != 42.0 || doc["endpoint"] != srv.URL() || cc == nil || cc["custom"] == nil {
 		t.Fatalf("payload = %s", out.Payload)
 	}
 	bad, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("py"), Payload: []byte(`{"n":-1}`)})
