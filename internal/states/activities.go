@@ -158,9 +158,9 @@ var (
 )
 
 // completeTask feeds the result of a callback (activity or .waitForTaskToken) to its execution.
-func (s *Service) completeTask(ctx context.Context, token string, ev func(id string) asl.Event) (activity string, err error) {
+func (s *Service) completeTask(ctx context.Context, c Caller, token string, ev func(id string) asl.Event) (activity string, err error) {
 	execution, cmd, ok := asl.ParseTaskToken(token)
-	if !ok {
+	if a, valid := parseARN(execution); !ok || !valid || a.Account != c.Account {
 		return "", awserr.New("InvalidToken", "Invalid Token: 'Invalid token'")
 	}
 	if t, err := s.st.ActivityTaskGet(ctx, &store.ActivityTaskGetParams{ID: workID(execution, cmd)}); err == nil {
@@ -197,21 +197,21 @@ func (s *Service) SendTaskSuccess(ctx context.Context, c Caller, token, output s
 	if len(output) > maxInputBytes {
 		return awserr.New("InvalidOutput", "Invalid Output: 'The output exceeds the maximum number of bytes service limit.'")
 	}
-	act, err := s.completeTask(ctx, token, func(id string) asl.Event { return asl.TaskSucceeded{ID: id, Output: v} })
+	act, err := s.completeTask(ctx, c, token, func(id string) asl.Event { return asl.TaskSucceeded{ID: id, Output: v} })
 	s.recordActivity(c, act, "ActivitiesSucceeded")
 	return err
 }
 
 // SendTaskFailure fails a task.
 func (s *Service) SendTaskFailure(ctx context.Context, c Caller, token, errName, cause string) error {
-	act, err := s.completeTask(ctx, token, func(id string) asl.Event { return asl.TaskFailed{ID: id, Error: errName, Cause: cause} })
+	act, err := s.completeTask(ctx, c, token, func(id string) asl.Event { return asl.TaskFailed{ID: id, Error: errName, Cause: cause} })
 	s.recordActivity(c, act, "ActivitiesFailed")
 	return err
 }
 
 // SendTaskHeartbeat resets a task's heartbeat timer.
 func (s *Service) SendTaskHeartbeat(ctx context.Context, c Caller, token string) error {
-	_, err := s.completeTask(ctx, token, func(id string) asl.Event { return asl.TaskHeartbeat{ID: id} })
+	_, err := s.completeTask(ctx, c, token, func(id string) asl.Event { return asl.TaskHeartbeat{ID: id} })
 	return err
 }
 

@@ -196,6 +196,10 @@ func TestWaitForTaskToken(t *testing.T) {
 	if got, _ := f.s.DescribeExecution(context.Background(), testCaller, ex.ARN); got.Status != asl.StatusRunning {
 		t.Fatalf("the execution did not wait for the callback: %s", got.Status)
 	}
+	var ae *awserr.Error
+	if err := f.s.SendTaskSuccess(context.Background(), Caller{Account: "999999999999", Region: "us-east-1"}, token, `{}`); !errors.As(err, &ae) || ae.Code != "InvalidToken" {
+		t.Fatalf("another account's callback: %v", err)
+	}
 	if err := f.s.SendTaskSuccess(context.Background(), testCaller, token, `{"answer":42}`); err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +207,6 @@ func TestWaitForTaskToken(t *testing.T) {
 		t.Fatalf("after callback: %s %v", got.Status, got.Output)
 	}
 	err = f.s.SendTaskFailure(context.Background(), testCaller, token, "Late", "")
-	var ae *awserr.Error
 	if !errors.As(err, &ae) || ae.Code != "TaskTimedOut" {
 		t.Fatalf("callback after the end: %v", err)
 	}
