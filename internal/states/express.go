@@ -281,7 +281,7 @@ func (r *expressRecorder) flush(batch []*expressRecord) {
 	r.mu.Unlock()
 }
 
-// logLevels says which events each logging level sends.
+// logged says whether a logging level sends an event type.
 func logged(level, typ string) bool {
 	switch level {
 	case "ALL":

@@ -3,7 +3,6 @@ package states
 import (
 	"context"
 	"encoding/json"
-
 	"strings"
 
 	"github.com/google/uuid"
@@ -18,7 +17,7 @@ import (
 const startExecutionResource = "arn:aws:states:::states:startExecution"
 
 // childNamespace derives the names of child executions from their parent and command, so that
-// performing the same task again finds the same child.
+// performing the same task again finds the same child. It is a constant value.
 var childNamespace = uuid.MustParse("6f1c1d2e-5b7a-4d0e-9a51-3c8e2f1b7d40")
 
 // startExecution is the states:startExecution integration (with .sync and .sync:2).
