@@ -38,9 +38,9 @@ const (
 	MaxTags = 50
 	// MaxFilterPolicyLength is a filter policy's maximum size (256 KB).
 	MaxFilterPolicyLength = 256 * 1024
-	// httpAttempts is how many times an http/https notification is tried (SNS's default
-	// delivery policy makes 3 immediate tries before its backoff phase).
-	httpAttempts = 3
+	// httpAttempts is how many times an http/https notification is tried: the first attempt and
+	// the 3 retries of SNS's default HTTP delivery policy (numRetries 3, 20 s apart).
+	httpAttempts = 4
 )
 
 // Namespace is the CloudWatch namespace of SNS metrics.
@@ -86,7 +86,8 @@ type Config struct {
 	HTTP      HTTPPoster
 	// Endpoint is ceap's base URL, used in SubscribeURL and UnsubscribeURL.
 	Endpoint string
-	// RetryDelay is the pause between http/https delivery attempts (default 1s).
+	// RetryDelay is the pause between http/https delivery attempts (default 20s, the
+	// minDelayTarget of SNS's default HTTP delivery policy).
 	RetryDelay time.Duration
 }
 
@@ -108,7 +109,7 @@ func New(cfg Config) *Service {
 		cfg.Log = slog.Default()
 	}
 	if cfg.RetryDelay <= 0 {
-		cfg.RetryDelay = time.Second
+		cfg.RetryDelay = 20 * time.Second
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Service{cfg: cfg, log: cfg.Log, ctx: ctx, cancel: cancel}
