@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -158,6 +159,9 @@ func (db *DB) QueueCounts(ctx context.Context, p *store.QueueCountsParams) (*sto
 // MessagesSend inserts messages in one transaction.
 func (db *DB) MessagesSend(ctx context.Context, p *store.MessagesSendParams) ([]*store.SentMessage, error) {
 	out := make([]*store.SentMessage, len(p.Messages))
+	if !hasDedup(p.Messages) {
+		return out, db.write(ctx, func(tx pgx.Tx) error { return insertMessages(ctx, tx, p, out) })
+	}
 	err := db.write(ctx, func(tx pgx.Tx) error {
 		for i, m := range p.Messages {
 			scope := ""
@@ -204,6 +208,52 @@ func (db *DB) MessagesSend(ctx context.Context, p *store.MessagesSendParams) ([]
 		return nil, err
 	}
 	return out, nil
+}
+
+func hasDedup(msgs []*store.Message) bool {
+	for _, m := range msgs {
+		if m.DedupID != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// insertMessages inserts messages without deduplication in one statement, in one round trip.
+func insertMessages(ctx context.Context, tx pgx.Tx, p *store.MessagesSendParams, out []*store.SentMessage) error {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO queue_messages (queue_id, message_id, body, attributes, system_attrs, md5_body, md5_attributes, sender_id, sent_at, visible_at, group_id, dedup_id) VALUES `)
+	args := make([]any, 0, 12*len(p.Messages))
+	for i, m := range p.Messages {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		n := len(args)
+		fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12)
+		args = append(args, p.QueueID, m.MessageID, m.Body, m.Attributes, m.SystemAttrs, m.MD5Body, m.MD5Attributes, m.SenderID, m.SentAt, m.VisibleAt, m.GroupID, m.DedupID)
+	}
+	q.WriteString(" RETURNING id, message_id")
+	rows, err := tx.Query(ctx, q.String(), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	ids := map[string]int64{}
+	for rows.Next() {
+		var id int64
+		var mid string
+		if err := rows.Scan(&id, &mid); err != nil {
+			return err
+		}
+		ids[mid] = id
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i, m := range p.Messages {
+		out[i] = &store.SentMessage{ID: ids[m.MessageID], MessageID: m.MessageID}
+	}
+	return nil
 }
 
 const messageColumns = `id, queue_id, message_id, body, attributes, system_attrs, md5_body, md5_attributes, sender_id, sent_at, visible_at, receive_count, first_receive, group_id, dedup_id, source_queue_id`

@@ -187,9 +187,11 @@ func (db *DB) QueueCounts(ctx context.Context, p *store.QueueCountsParams) (*sto
 // MessagesSend inserts messages in one transaction.
 func (db *DB) MessagesSend(ctx context.Context, p *store.MessagesSendParams) ([]*store.SentMessage, error) {
 	out := make([]*store.SentMessage, len(p.Messages))
+	if !hasDedup(p.Messages) {
+		return out, db.write(ctx, func(tx *sql.Tx) error { return db.insertMessages(ctx, tx, p, out) })
+	}
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		ins, err := db.stmt(ctx, tx, `INSERT INTO queue_messages (queue_id, message_id, body, attributes, system_attrs, md5_body, md5_attributes, sender_id, sent_at, visible_at, group_id, dedup_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		ins, err := db.stmt(ctx, tx, insertMessage+` (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -235,6 +237,44 @@ func (db *DB) MessagesSend(ctx context.Context, p *store.MessagesSendParams) ([]
 		return nil, err
 	}
 	return out, nil
+}
+
+const insertMessage = `INSERT INTO queue_messages (queue_id, message_id, body, attributes, system_attrs, md5_body, md5_attributes, sender_id, sent_at, visible_at, group_id, dedup_id) VALUES`
+
+func hasDedup(msgs []*store.Message) bool {
+	for _, m := range msgs {
+		if m.DedupID != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// insertMessages inserts messages without deduplication in one statement. Their ids follow each
+// other (AUTOINCREMENT, one writer) and end at the last insert id.
+func (db *DB) insertMessages(ctx context.Context, tx *sql.Tx, p *store.MessagesSendParams, out []*store.SentMessage) error {
+	q := insertMessage + strings.TrimSuffix(strings.Repeat(` (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?),`, len(p.Messages)), ",")
+	stmt, err := db.stmt(ctx, tx, q)
+	if err != nil {
+		return err
+	}
+	args := make([]any, 0, 12*len(p.Messages))
+	for _, m := range p.Messages {
+		args = append(args, p.QueueID, m.MessageID, m.Body, m.Attributes, m.SystemAttrs, m.MD5Body, m.MD5Attributes, m.SenderID, m.SentAt, m.VisibleAt, m.GroupID, m.DedupID)
+	}
+	res, err := stmt.ExecContext(ctx, args...)
+	if err != nil {
+		return err
+	}
+	last, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	first := last - int64(len(p.Messages)) + 1
+	for i, m := range p.Messages {
+		out[i] = &store.SentMessage{ID: first + int64(i), MessageID: m.MessageID}
+	}
+	return nil
 }
 
 const messageColumns = `id, queue_id, message_id, body, attributes, system_attrs, md5_body, md5_attributes, sender_id, sent_at, visible_at, receive_count, first_receive, group_id, dedup_id, source_queue_id`
