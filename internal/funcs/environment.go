@@ -28,6 +28,7 @@ const (
 	errTypeTimeout          = "Sandbox.Timedout"
 	errTypeExit             = "Runtime.ExitError"
 	errTypeResponseTooLarge = "Function.ResponseSizeTooLarge"
+	errTypeEntrypoint       = "Runtime.InvalidEntrypoint"
 )
 
 // Spec is everything an environment needs to run one version of a function.
@@ -116,6 +117,14 @@ type environment struct {
 	coldReported bool
 }
 
+// entrypointError reports a runtime that could not be started (a missing or non-executable
+// bootstrap); Lambda answers it as the function's Runtime.InvalidEntrypoint error.
+type entrypointError struct{ err error }
+
+func (e *entrypointError) Error() string { return "start runtime: " + e.err.Error() }
+
+func (e *entrypointError) Unwrap() error { return e.err }
+
 // launch describes how to start a runtime: the command and the variables that AWS sets.
 type launch struct {
 	argv []string
@@ -167,7 +176,7 @@ func startEnvironment(spec *Spec, l launch, c clock.Clock, sink func(stream stri
 		_ = r.Close()
 		_ = w.Close()
 		_ = e.srv.Close()
-		return nil, fmt.Errorf("start runtime of %q: %w", spec.Name, err)
+		return nil, &entrypointError{err: err}
 	}
 	_ = w.Close()
 	e.cmd = cmd

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -245,6 +246,16 @@ func (r *Runner) InvokeRequest(ctx context.Context, spec *Spec, lim Limits, req 
 					r.cfg.Sink(spec.Account, spec.LogGroup(), stream, lines)
 				}
 			})
+		}
+		var ee *entrypointError
+		if errors.As(err, &ee) {
+			r.release(spec, lim, nil, false)
+			msg := "RequestId: " + requestID + " Error: " + ee.err.Error()
+			if r.cfg.Sink != nil {
+				now := r.clock.Now()
+				r.cfg.Sink(spec.Account, spec.LogGroup(), logStreamName(now, spec.Version), []LogLine{{Time: now, Message: msg}, {Time: now, Message: errTypeEntrypoint}})
+			}
+			return &Result{RequestID: requestID, Payload: functionErrorPayload(errTypeEntrypoint, msg), FunctionError: "Unhandled", Cold: true}, nil
 		}
 		if err != nil {
 			r.release(spec, lim, nil, false)

@@ -379,3 +379,17 @@ func FuzzParseName(f *testing.F) {
 		}
 	})
 }
+
+func TestMissingBootstrapIsInvalidEntrypoint(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	spec := f.spec(t, "nobootstrap", "provided.al2023", "bootstrap", zipFiles(map[string]zipEntry{"main.sh": {body: []byte("#!/bin/sh\n"), mode: 0o755}}))
+	res := invoke(t, f, spec, `{}`)
+	doc := decode(t, res.Payload)
+	if res.FunctionError != "Unhandled" || doc["errorType"] != "Runtime.InvalidEntrypoint" {
+		t.Fatalf("payload = %s", res.Payload)
+	}
+	if n := f.runner.Concurrency(spec.Account, spec.Name); n != 0 {
+		t.Fatalf("concurrency after a failed start = %d", n)
+	}
+}
