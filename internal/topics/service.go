@@ -118,18 +118,18 @@ func New(cfg Config) *Service {
 // Start does nothing: deliveries start as messages are published.
 func (s *Service) Start(ctx context.Context) error { return nil }
 
-// Stop waits for the http/https deliveries in flight, abandoning them when ctx ends.
+// Stop ends the http/https deliveries in flight and their pending retries, and waits for their
+// goroutines (those deliveries are kept in memory only, so they are lost).
 func (s *Service) Stop(ctx context.Context) error {
+	s.cancel()
 	done := make(chan struct{})
 	go func() { s.pending.Wait(); close(done) }()
 	select {
 	case <-done:
+		return nil
 	case <-ctx.Done():
-		s.cancel()
-		<-done
+		return fmt.Errorf("stop sns deliveries: %w", ctx.Err())
 	}
-	s.cancel()
-	return nil
 }
 
 func invalidParameter(format string, args ...any) error {
