@@ -204,7 +204,11 @@ func (r *segmentReader) openNext() error {
 	for i, size := range r.sizes {
 		if r.off < base+size {
 			end := min(base+size, r.end)
-			rc, err := r.blobs.Open(r.ctx, r.ids[i], r.off-base, end-r.off)
+			length := end - r.off
+			if end == base+size {
+				length = -1 // to the blob's end: lets the filesystem backend hand over the file itself
+			}
+			rc, err := r.blobs.Open(r.ctx, r.ids[i], r.off-base, length)
 			if err != nil {
 				return internal("open body", err)
 			}
@@ -214,6 +218,32 @@ func (r *segmentReader) openNext() error {
 		base += size
 	}
 	return io.ErrUnexpectedEOF
+}
+
+// WriteTo copies the rest of the range to w one blob at a time, so that a writer that can send a
+// file directly (a TCP connection, with sendfile) gets each blob's reader itself.
+func (r *segmentReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for r.off < r.end {
+		if r.cur == nil {
+			if err := r.openNext(); err != nil {
+				return total, err
+			}
+		}
+		want := r.curEnd - r.off
+		n, err := io.Copy(w, io.LimitReader(r.cur, want))
+		total += n
+		r.off += n
+		r.cur.Close()
+		r.cur = nil
+		if err != nil {
+			return total, err
+		}
+		if n < want {
+			return total, io.ErrUnexpectedEOF
+		}
+	}
+	return total, nil
 }
 
 func (r *segmentReader) Close() error {
