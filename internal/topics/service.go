@@ -96,7 +96,6 @@ type Service struct {
 	cfg Config
 	log *slog.Logger
 
-	mu      sync.Mutex
 	ctx     context.Context
 	cancel  context.CancelFunc
 	pending sync.WaitGroup
