@@ -71,7 +71,22 @@ type SendResult struct {
 	stored         *store.Message
 }
 
-var batchIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+// MaxBatchIDLength is the longest batch entry id.
+const MaxBatchIDLength = 80
+
+// validBatchID reports whether id matches [A-Za-z0-9_-]{1,80}.
+func validBatchID(id string) bool {
+	if id == "" || len(id) > MaxBatchIDLength {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // checkBatchIDs applies the batch rules shared by the batch calls; entry names the entry shape
 // in messages (e.g. SendMessageBatchRequestEntry).
@@ -84,7 +99,7 @@ func checkBatchIDs(entry string, ids []string) error {
 	}
 	seen := map[string]bool{}
 	for _, id := range ids {
-		if !batchIDRE.MatchString(id) {
+		if !validBatchID(id) {
 			return sqsError("InvalidBatchEntryId", "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.")
 		}
 		if seen[id] {
