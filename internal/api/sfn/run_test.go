@@ -485,3 +485,29 @@ func TestRedriveParallelRerunsOnlyFailedBranch(t *testing.T) {
 		t.Fatalf("history counts %v", counts)
 	}
 }
+
+// TestStartExecutionSyncChildFails: a failed child fails the parent's task with States.TaskFailed
+// and the child's description as the cause, which a Catch can route.
+func TestStartExecutionSyncChildFails(t *testing.T) {
+	t.Parallel()
+	c, _ := setup(t)
+	ctx := context.Background()
+	child := create(t, c, "badchild", `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"ChildError","Cause":"no"}}}`, "")
+	parentDef := fmt.Sprintf(`{"StartAt":"Run","States":{
+		"Run":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync","Parameters":{"StateMachineArn":%q},
+			"Catch":[{"ErrorEquals":["States.TaskFailed"],"ResultPath":"$.err","Next":"Handled"}],"End":true},
+		"Handled":{"Type":"Pass","End":true}}}`, child)
+	parent := create(t, c, "catcher", parentDef, "")
+	ex, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(parent)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := waitDone(t, c, *ex.ExecutionArn)
+	if out.Status != types.ExecutionStatusSucceeded || !strings.Contains(aws.ToString(out.Output), `"Error":"States.TaskFailed"`) || !strings.Contains(aws.ToString(out.Output), `ChildError`) {
+		t.Fatalf("parent = %s %s", out.Status, aws.ToString(out.Output))
+	}
+	list, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(child)})
+	if err != nil || len(list.Executions) != 1 || list.Executions[0].Status != types.ExecutionStatusFailed {
+		t.Fatalf("child executions = %+v, %v", list, err)
+	}
+}
