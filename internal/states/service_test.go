@@ -394,3 +394,58 @@ func TestMapOfTasks(t *testing.T) {
 		t.Fatalf("%d task invocations, want 60", len(e.calls))
 	}
 }
+
+// TestExecutionTimeoutAndHeartbeat: the execution's TimeoutSeconds and a task's HeartbeatSeconds
+// are timers in the store that fire on the clock; a timed-out execution can be redriven.
+func TestExecutionTimeoutAndHeartbeat(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	arn := f.machine(t, "slow", `{"StartAt":"W","TimeoutSeconds":5,"States":{"W":{"Type":"Wait","Seconds":60,"End":true}}}`, TypeStandard, nil)
+	ex, err := f.s.StartExecution(ctx, testCaller, &StartInput{StateMachineARN: arn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(5 * time.Second)
+	if got := f.waitFor(t, ex.ARN); got.Status != asl.StatusTimedOut {
+		t.Fatalf("after TimeoutSeconds: %s", got.Status)
+	}
+	if _, err := f.s.RedriveExecution(ctx, testCaller, ex.ARN); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(5 * time.Second)
+	if got := f.waitFor(t, ex.ARN); got.Status != asl.StatusTimedOut || got.RedriveCount != 1 {
+		t.Fatalf("after the redrive times out again: %s redrives %d", got.Status, got.RedriveCount)
+	}
+
+	act, err := f.s.CreateActivity(ctx, testCaller, "beats", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn = f.machine(t, "beating", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"`+act.ARN+`","HeartbeatSeconds":10,"End":true}}}`, TypeStandard, nil)
+	ex, err = f.s.StartExecution(ctx, testCaller, &StartInput{StateMachineARN: arn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := f.s.GetActivityTask(ctx, testCaller, act.ARN, "w")
+	if err != nil || task == nil {
+		t.Fatalf("activity task = %v, %v", task, err)
+	}
+	f.clock.Advance(8 * time.Second)
+	if err := f.s.SendTaskHeartbeat(ctx, testCaller, task.Token); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(8 * time.Second)
+	f.s.RunOnce(ctx)
+	if got, _ := f.s.DescribeExecution(ctx, testCaller, ex.ARN); got.Status != asl.StatusRunning {
+		t.Fatalf("the heartbeat did not reset the timer: %s", got.Status)
+	}
+	f.clock.Advance(2 * time.Second)
+	if got := f.waitFor(t, ex.ARN); got.Status != asl.StatusFailed || got.Error != "States.HeartbeatTimeout" {
+		t.Fatalf("after the heartbeat timeout: %s %s", got.Status, got.Error)
+	}
+	var ae *awserr.Error
+	if err := f.s.SendTaskSuccess(ctx, testCaller, task.Token, `{}`); !errors.As(err, &ae) || ae.Code != "TaskTimedOut" {
+		t.Fatalf("success after the timeout: %v", err)
+	}
+}
