@@ -134,6 +134,13 @@ func (t *fakeTarget) StartSync(ctx context.Context, account, arn, input string) 
 	return t.call(input, true)
 }
 
+func (t *fakeTarget) MachineType(ctx context.Context, account, arn string) (string, error) {
+	if strings.HasSuffix(arn, ":standard") {
+		return "STANDARD", nil
+	}
+	return "EXPRESS", nil
+}
+
 func (t *fakeTarget) Start(ctx context.Context, account, arn, input string) error {
 	_, err := t.call(input, false)
 	return err
@@ -578,6 +585,7 @@ func TestValidation(t *testing.T) {
 		"bad state":      {bad(func(in *CreateInput) { in.DesiredState = "PAUSED" }), "ValidationException"},
 		"bad invocation": {bad(func(in *CreateInput) { in.TargetParameters.StepFunctionStateMachineParameters.InvocationType = "SYNC" }), "ValidationException"},
 		"bad role":       {bad(func(in *CreateInput) { in.RoleARN = "role" }), "ValidationException"},
+		"sync standard":  {bad(func(in *CreateInput) { in.Target = "arn:aws:states:us-east-1:123456789012:stateMachine:standard" }), "ValidationException"},
 		"bad filter": {bad(func(in *CreateInput) {
 			in.SourceParameters.FilterCriteria = &FilterCriteria{Filters: []Filter{{Pattern: str("{")}}}
 		}), "ValidationException"},

@@ -85,6 +85,8 @@ type StateMachineTarget interface {
 	StartSync(ctx context.Context, account, stateMachineARN, input string) (status string, err error)
 	// Start starts an execution and returns once it has started.
 	Start(ctx context.Context, account, stateMachineARN, input string) error
+	// MachineType returns a state machine's type (STANDARD or EXPRESS).
+	MachineType(ctx context.Context, account, stateMachineARN string) (string, error)
 }
 
 // Recorder records CloudWatch datapoints (metrics.Recorder).
@@ -256,6 +258,20 @@ func validateTargetParameters(tp TargetParameters) error {
 	return nil
 }
 
+// checkInvocation refuses REQUEST_RESPONSE for a STANDARD state machine, as Pipes does (a
+// synchronous execution is Express only). A machine that cannot be looked up is left to fail
+// at delivery.
+func (s *Service) checkInvocation(ctx context.Context, account, target string, tp TargetParameters) error {
+	p := Pipe{TargetParameters: tp}
+	if p.invocationType() != RequestResponse {
+		return nil
+	}
+	if typ, err := s.cfg.Target.MachineType(ctx, account, target); err == nil && typ == "STANDARD" {
+		return validationf("REQUEST_RESPONSE is not supported for STANDARD state machine workflows (%s); use FIRE_AND_FORGET.", target)
+	}
+	return nil
+}
+
 func validateRole(role string) error {
 	if !rolePattern.MatchString(role) {
 		return validationf("1 validation error detected: Value '%s' at 'roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z0-9+=,.@\\-_/]+", role)
@@ -288,6 +304,9 @@ func (s *Service) Create(ctx context.Context, account, region string, in CreateI
 	}
 	if in.Enrichment != "" {
 		return nil, validationf("Enrichment is not supported by ceap.")
+	}
+	if err := s.checkInvocation(ctx, account, in.Target, in.TargetParameters); err != nil {
+		return nil, err
 	}
 	desired := in.DesiredState
 	if desired == "" {
@@ -439,6 +458,9 @@ func (s *Service) Update(ctx context.Context, account string, in UpdateInput) (*
 		}
 		if in.TargetParameters != nil {
 			p.TargetParameters = *in.TargetParameters
+		}
+		if err := s.checkInvocation(ctx, account, p.Target, p.TargetParameters); err != nil {
+			return err
 		}
 		p.RoleARN = in.RoleARN
 		p.CurrentState = StateUpdating

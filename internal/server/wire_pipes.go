@@ -106,6 +106,14 @@ func (t pipeTarget) StartSync(ctx context.Context, account, arn, input string) (
 	return res.Status, nil
 }
 
+func (t pipeTarget) MachineType(ctx context.Context, account, arn string) (string, error) {
+	m, err := t.svc.DescribeStateMachine(ctx, callerOf(account, arn), arn)
+	if err != nil {
+		return "", err
+	}
+	return m.Type, nil
+}
+
 func (t pipeTarget) Start(ctx context.Context, account, arn, input string) error {
 	_, err := t.svc.StartExecution(ctx, callerOf(account, arn), &states.StartInput{StateMachineARN: arn, Input: &input})
 	return err

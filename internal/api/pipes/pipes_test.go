@@ -294,6 +294,10 @@ func TestOperationsAndErrors(t *testing.T) {
 	wantCode(t, err, "ValidationException")
 	_, err = c.pipes.CreatePipe(ctx, &pipes.CreatePipeInput{Name: aws.String("bad"), RoleArn: aws.String(role), Source: aws.String("arn:aws:kinesis:us-east-1:123456789012:stream/s"), Target: aws.String(sm)})
 	wantCode(t, err, "ValidationException")
+	std := machine(t, c, "ops-std", sfntypes.StateMachineTypeStandard)
+	_, err = c.pipes.CreatePipe(ctx, &pipes.CreatePipeInput{Name: aws.String("bad"), RoleArn: aws.String(role), Source: aws.String(arn), Target: aws.String(std),
+		TargetParameters: &ptypes.PipeTargetParameters{StepFunctionStateMachineParameters: &ptypes.PipeTargetStateMachineParameters{InvocationType: ptypes.PipeTargetInvocationTypeRequestResponse}}})
+	wantCode(t, err, "ValidationException")
 	_, err = c.pipes.DescribePipe(ctx, &pipes.DescribePipeInput{Name: aws.String("bad")})
 	wantCode(t, err, "NotFoundException")
 	_, err = c.pipes.UpdatePipe(ctx, &pipes.UpdatePipeInput{Name: aws.String("nope"), RoleArn: aws.String(role), DesiredState: ptypes.RequestedPipeStateRunning})
