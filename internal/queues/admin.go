@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -173,7 +174,7 @@ func (s *Service) List(ctx context.Context, account, prefix string, maxResults i
 	return out, next, nil
 }
 
-// Delete deletes a queue and its messages.
+// Delete deletes a queue and then its messages.
 func (s *Service) Delete(ctx context.Context, ref Ref) error {
 	q, err := s.Get(ctx, ref)
 	if err != nil {
@@ -188,7 +189,17 @@ func (s *Service) Delete(ctx context.Context, ref Ref) error {
 		return fmt.Errorf("delete queue %q: %w", q.Name, err)
 	}
 	s.notify.notify(q.ID)
-	return nil
+	// The messages are unreachable now; delete them in slices, so that a large queue never
+	// holds the writer for long.
+	for {
+		n, err := s.store.MessagesExpire(ctx, &store.MessagesExpireParams{QueueID: q.ID, SentBefore: math.MaxInt64, Now: store.Millis(s.clock.Now()), Max: sweepSlice})
+		if err != nil {
+			return fmt.Errorf("delete messages of queue %q: %w", q.Name, err)
+		}
+		if n < sweepSlice {
+			return nil
+		}
+	}
 }
 
 // readOnly lists the attributes that only GetQueueAttributes shows.

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ceap/ceap/internal/awserr"
 	"github.com/ceap/ceap/internal/clock"
 	"github.com/ceap/ceap/internal/metrics"
 	"github.com/ceap/ceap/internal/queues"
@@ -311,4 +312,34 @@ func TestDeadLetterAfterPurge(t *testing.T) {
 	if err != nil || len(msgs) != 1 || msgs[0].Body != "old" {
 		t.Fatalf("dead-letter queue after its purge = %v, %v", msgs, err)
 	}
+}
+
+// TestDeleteQueueDeletesMessages: a deleted queue's messages are gone from the store.
+func TestDeleteQueueDeletesMessages(t *testing.T) {
+	e := newEnv(t)
+	q, err := e.svc.Create(e.ctx, "acct", "q", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := queues.Ref{Account: "acct", Name: "q"}
+	for i := 0; i < 3; i++ {
+		if _, err := e.svc.Send(e.ctx, ref, "acct", queues.SendEntry{Body: "m"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.svc.Delete(e.ctx, ref); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.st.QueueCounts(e.ctx, &store.QueueCountsParams{ID: q.ID, Now: e.clk.Now().UnixMilli()})
+	if err != nil || *c != (store.QueueCounts{}) {
+		t.Fatalf("messages left of the deleted queue = %+v, %v", c, err)
+	}
+	if _, err := e.svc.Receive(e.ctx, ref, queues.ReceiveParams{}); !isCode(err, "QueueDoesNotExist") {
+		t.Fatalf("receive from the deleted queue: %v", err)
+	}
+}
+
+func isCode(err error, code string) bool {
+	ae, ok := awserr.As(err)
+	return ok && ae.Code == code
 }

@@ -23,8 +23,9 @@ type QueueStore interface {
 	// up to it with MessagesExpire, in slices). It returns ErrConflict when the previous purge
 	// was after p.PurgedAfter.
 	QueuePurge(ctx context.Context, p *QueuePurgeParams) error
-	// QueueDelete marks a queue deleted at p.Now and deletes its messages, dedup records and
-	// move tasks.
+	// QueueDelete marks a queue deleted at p.Now and deletes its dedup records and move tasks.
+	// Its messages, unreachable from then on, are deleted by the domain with MessagesExpire in
+	// slices.
 	QueueDelete(ctx context.Context, p *QueueDeleteParams) error
 	// QueueCounts counts a queue's messages by state at p.Now, ignoring those sent before
 	// p.RetainedAfter.

@@ -124,14 +124,13 @@ func (db *DB) QueuePurge(ctx context.Context, p *store.QueuePurgeParams) error {
 	})
 }
 
-// QueueDelete marks a queue deleted and drops its messages.
+// QueueDelete marks a queue deleted and drops its dedup records and move tasks.
 func (db *DB) QueueDelete(ctx context.Context, p *store.QueueDeleteParams) error {
 	return db.write(ctx, func(tx pgx.Tx) error {
 		if err := queueRowsChanged(tx.Exec(ctx, `UPDATE queues SET deleted_at = $1 WHERE id = $2 AND deleted_at = 0`, p.Now, p.ID)); err != nil {
 			return err
 		}
 		for _, q := range []string{
-			`DELETE FROM queue_messages WHERE queue_id = $1`,
 			`DELETE FROM queue_dedup WHERE queue_id = $1`,
 			`DELETE FROM queue_move_tasks WHERE source_queue_id = $1`,
 		} {

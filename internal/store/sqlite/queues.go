@@ -149,7 +149,7 @@ func (db *DB) QueuePurge(ctx context.Context, p *store.QueuePurgeParams) error {
 	})
 }
 
-// QueueDelete marks a queue deleted and drops its messages.
+// QueueDelete marks a queue deleted and drops its dedup records and move tasks.
 func (db *DB) QueueDelete(ctx context.Context, p *store.QueueDeleteParams) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE queues SET deleted_at = ? WHERE id = ? AND deleted_at = 0`, p.Now, p.ID)
@@ -157,7 +157,6 @@ func (db *DB) QueueDelete(ctx context.Context, p *store.QueueDeleteParams) error
 			return err
 		}
 		for _, q := range []string{
-			`DELETE FROM queue_messages WHERE queue_id = ?`,
 			`DELETE FROM queue_dedup WHERE queue_id = ?`,
 			`DELETE FROM queue_move_tasks WHERE source_queue_id = ?`,
 		} {

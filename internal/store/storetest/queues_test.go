@@ -74,6 +74,9 @@ func TestQueues(t *testing.T) {
 		if _, err := s.QueueGet(ctx, "a", "orders"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("get deleted: %v", err)
 		}
+		if n, err := s.MessagesExpire(ctx, &store.MessagesExpireParams{QueueID: q.ID, SentBefore: 1 << 62, Now: 4000}); err != nil || n != 3 {
+			t.Fatalf("messages of the deleted queue = %d, %v; want 3 left for the domain to delete", n, err)
+		}
 		if err := s.QueueDelete(ctx, &store.QueueDeleteParams{ID: q.ID, Now: 4000}); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("delete twice: %v", err)
 		}
