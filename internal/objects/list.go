@@ -105,7 +105,7 @@ func (s *Service) ListObjects(ctx context.Context, in *ListInput) (*ListOutput, 
 				after = skipPast(cp)
 				break // re-query past the whole prefix
 			}
-			out.Objects = append(out.Objects, objectFromRow(r, b))
+			out.Objects = append(out.Objects, listedObject(r, b))
 			after = r.Key
 		}
 	}
@@ -188,7 +188,7 @@ func (s *Service) ListObjectVersions(ctx context.Context, in *ListVersionsInput)
 				afterKey, afterSeq = skipPast(cp), 0
 				break
 			}
-			o := objectFromRow(r, b)
+			o := listedObject(r, b)
 			if o.VersionID == "" {
 				o.VersionID = "null"
 			}

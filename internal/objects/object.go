@@ -90,6 +90,17 @@ func encodeAttrs(a *attrs) []byte {
 
 // objectFromRow converts a row; b is the object's bucket (for version ids and expiry).
 func objectFromRow(r *store.ObjectRow, b *store.BucketRow) *Object {
+	o := listedObject(r, b)
+	if b != nil && r.IsLatest && !r.DeleteMarker {
+		if exp, ok := decodeLifecycle(b.Lifecycle).CurrentExpiry(Candidate{Key: r.Key, Size: r.Size, Tags: o.Tags}, r.Created); ok {
+			o.Expiration = &exp
+		}
+	}
+	return o
+}
+
+// listedObject converts a row without the lifecycle expiry, which listings do not report.
+func listedObject(r *store.ObjectRow, b *store.BucketRow) *Object {
 	a := decodeAttrs(r.Attrs)
 	o := &Object{
 		Bucket: r.Bucket, Key: r.Key, VersionID: r.VersionID, IsLatest: r.IsLatest, DeleteMarker: r.DeleteMarker,
@@ -109,11 +120,6 @@ func objectFromRow(r *store.ObjectRow, b *store.BucketRow) *Object {
 	}
 	if b != nil && b.Versioning == "" {
 		o.VersionID = ""
-	}
-	if b != nil && r.IsLatest && !r.DeleteMarker {
-		if exp, ok := decodeLifecycle(b.Lifecycle).CurrentExpiry(Candidate{Key: r.Key, Size: r.Size, Tags: o.Tags}, r.Created); ok {
-			o.Expiration = &exp
-		}
 	}
 	return o
 }
