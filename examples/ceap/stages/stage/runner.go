@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 )
 
@@ -36,7 +37,8 @@ type Func func(ctx context.Context, in *Input) (Output, error)
 // Runner runs a stage's work under the contract.
 type Runner struct {
 	Objects Objects
-	Log     *slog.Logger
+	// Log receives the stage's JSON lines; nil means JSON lines on standard output.
+	Log *slog.Logger
 	// Now reads the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -68,7 +70,11 @@ func (r *Runner) Run(ctx context.Context, p Payload, fn Func) (Result, error) {
 		now = r.Now
 	}
 	start := now()
-	log := r.Log.With("executionId", p.ExecutionID, "stage", p.CurrentStage)
+	base := r.Log
+	if base == nil {
+		base = slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	}
+	log := base.With("executionId", p.ExecutionID, "stage", p.CurrentStage)
 	log.Info("stage started", "status", logStarted, "previousStage", p.PreviousStage)
 
 	res, err := r.run(ctx, p, fn, log, start)
