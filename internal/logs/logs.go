@@ -48,6 +48,9 @@ const (
 	MaxEventFuture = 2 * time.Hour
 	// MaxEventsPerPage is the default and largest page of GetLogEvents and FilterLogEvents (10,000).
 	MaxEventsPerPage = 10000
+	// MaxResponseBytes is the most event data GetLogEvents and FilterLogEvents return at once
+	// (1 MB).
+	MaxResponseBytes = 1048576
 	// MaxDescribeLimit is the default and largest page of DescribeLogGroups and DescribeLogStreams (50).
 	MaxDescribeLimit = 50
 	// MaxNameLength is the longest log group or stream name (512).

@@ -2,6 +2,7 @@ package logs
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,5 +82,32 @@ func TestRetentionSweepDeletesExpiredEvents(t *testing.T) {
 		if err != nil || len(out.Events) != want {
 			t.Fatalf("%s keeps %d events, %v; want %d", group, len(out.Events), err, want)
 		}
+	}
+}
+
+func TestPagesStopAtOneMegabyte(t *testing.T) {
+	t.Parallel()
+	s, fake := newService(t)
+	ctx := context.Background()
+	now := fake.Now().UnixMilli()
+	big := strings.Repeat("x", 200*1024)
+	var ev []Event
+	for i := range 8 {
+		ev = append(ev, Event{Timestamp: now + int64(i), Message: big})
+	}
+	if err := s.Put(ctx, "a", "g", "s", ev); err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.FilterLogEvents(ctx, "a", FilterLogEventsInput{Group: "g"})
+	if err != nil || len(out.Events) != 5 || out.NextToken == "" {
+		t.Fatalf("first filter page = %d events, token %q, %v", len(out.Events), out.NextToken, err)
+	}
+	rest, err := s.FilterLogEvents(ctx, "a", FilterLogEventsInput{Group: "g", NextToken: out.NextToken})
+	if err != nil || len(rest.Events) != 3 || rest.NextToken != "" {
+		t.Fatalf("second filter page = %d events, token %q, %v", len(rest.Events), rest.NextToken, err)
+	}
+	got, err := s.GetLogEvents(ctx, "a", GetLogEventsInput{Group: "g", Stream: "s"})
+	if err != nil || len(got.Events) != 5 || got.Events[4].Timestamp != now+7 {
+		t.Fatalf("newest page = %d events, %v", len(got.Events), err)
 	}
 }

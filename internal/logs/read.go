@@ -98,6 +98,15 @@ func (s *Service) GetLogEvents(ctx context.Context, account string, in GetLogEve
 	if err != nil {
 		return nil, fmt.Errorf("read log events: %w", err)
 	}
+	// A page holds at most MaxResponseBytes of events, counted from the end it was read from.
+	size := 0
+	for i, r := range rows {
+		size += len(r.Message) + EventOverhead
+		if size > MaxResponseBytes && i > 0 {
+			rows = rows[:i]
+			break
+		}
+	}
 	if !forward {
 		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
 			rows[i], rows[j] = rows[j], rows[i]
@@ -128,6 +137,7 @@ type FilteredEvent struct {
 	Message   string
 	Ingestion int64
 	EventID   string
+	cursor    cursor
 }
 
 // FilterLogEventsInput are the arguments of FilterLogEvents.
@@ -204,7 +214,7 @@ func (s *Service) FilterLogEvents(ctx context.Context, account string, in Filter
 		}
 		p.AfterTime, p.AfterID = c.ts, c.id
 	}
-	scanned := 0
+	scanned, size := 0, 0
 	const batch = 5000
 	for {
 		p.Limit = batch
@@ -224,7 +234,12 @@ func (s *Service) FilterLogEvents(ctx context.Context, account string, in Filter
 					return nil, err
 				}
 			}
-			out.Events = append(out.Events, FilteredEvent{Stream: name, Timestamp: r.Timestamp, Message: r.Message, Ingestion: r.Ingested, EventID: eventID(r)})
+			if size += len(r.Message) + EventOverhead; size > MaxResponseBytes && len(out.Events) > 0 {
+				last := out.Events[len(out.Events)-1]
+				out.NextToken = last.cursor.token("f")
+				return out, nil
+			}
+			out.Events = append(out.Events, FilteredEvent{Stream: name, Timestamp: r.Timestamp, Message: r.Message, Ingestion: r.Ingested, EventID: eventID(r), cursor: cursor{r.Timestamp, r.ID}})
 			if len(out.Events) == limit {
 				out.NextToken = cursor{r.Timestamp, r.ID}.token("f")
 				return out, nil
