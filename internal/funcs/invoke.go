@@ -139,16 +139,18 @@ func (s *Service) record(account string, spec *Spec, res *Result, err error) {
 	if res == nil {
 		return
 	}
+	errs := 0.0
+	if res.FunctionError != "" {
+		errs = 1
+	}
 	for _, d := range [][]metrics.Dimension{dims, nil} {
 		m.RecordAt(now, account, "AWS/Lambda", "Invocations", d, 1, "Count")
 		m.RecordAt(now, account, "AWS/Lambda", "Duration", d, float64(res.Duration.Microseconds())/1000, "Milliseconds")
-		errs := 0.0
-		if res.FunctionError != "" {
-			errs = 1
-		}
 		m.RecordAt(now, account, "AWS/Lambda", "Errors", d, errs, "Count")
-		m.RecordAt(now, account, "AWS/Lambda", "ConcurrentExecutions", d, float64(s.runner.Concurrency(account, spec.Name)+1), "Count")
 	}
+	// ConcurrentExecutions is the executions in flight while this one ran (itself included).
+	m.RecordAt(now, account, "AWS/Lambda", "ConcurrentExecutions", dims, float64(res.Concurrency), "Count")
+	m.RecordAt(now, account, "AWS/Lambda", "ConcurrentExecutions", nil, float64(res.AccountConcurrency), "Count")
 }
 
 // Asynchronous invocations.

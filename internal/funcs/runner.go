@@ -79,6 +79,9 @@ type Result struct {
 	Duration time.Duration
 	// Cold reports that a new environment was started for this invocation.
 	Cold bool
+	// Concurrency and AccountConcurrency are the executions in flight, of the function and of
+	// the account, when this one started (itself included).
+	Concurrency, AccountConcurrency int
 }
 
 // Runner runs invocations in warm environments, starting and reaping them, and enforces
@@ -92,6 +95,7 @@ type Runner struct {
 	mu      sync.Mutex
 	pools   map[string]*pool // by account and function name
 	inUse   map[string]int   // unreserved executions in flight, by account
+	running map[string]int   // all executions in flight, by account
 	stopped bool
 }
 
@@ -124,8 +128,9 @@ func NewRunner(cfg RunnerConfig) *Runner {
 		launcher: &launcher{
 			dir: cfg.Dir, python: cfg.Python, node: cfg.Node, endpoint: cfg.Endpoint, credentials: cfg.Credentials,
 		},
-		pools: make(map[string]*pool),
-		inUse: make(map[string]int),
+		pools:   make(map[string]*pool),
+		inUse:   make(map[string]int),
+		running: make(map[string]int),
 	}
 }
 
@@ -175,6 +180,7 @@ func (r *Runner) acquire(spec *Spec, lim Limits) (*environment, error) {
 		p.idle, p.revision = nil, spec.Revision
 	}
 	p.busy++
+	r.running[spec.Account]++
 	if lim.Reserved == nil {
 		r.inUse[spec.Account]++
 	}
@@ -192,6 +198,7 @@ func (r *Runner) release(spec *Spec, lim Limits, e *environment, healthy bool) {
 	defer r.mu.Unlock()
 	p := r.pools[poolKey(spec.Account, spec.Name)]
 	p.busy--
+	r.running[spec.Account]--
 	if lim.Reserved == nil {
 		r.inUse[spec.Account]--
 	}
@@ -203,6 +210,13 @@ func (r *Runner) release(spec *Spec, lim Limits, e *environment, healthy bool) {
 		return
 	}
 	go e.stop()
+}
+
+// AccountConcurrency returns the executions in flight in an account.
+func (r *Runner) AccountConcurrency(account string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.running[account]
 }
 
 // Concurrency returns the executions in flight for one function.
@@ -238,6 +252,7 @@ func (r *Runner) InvokeRequest(ctx context.Context, spec *Spec, lim Limits, req 
 		return nil, err
 	}
 	cold := e == nil
+	fnBusy, acctBusy := r.Concurrency(spec.Account, spec.Name), r.AccountConcurrency(spec.Account)
 	if cold {
 		l, err := r.launcher.build(spec)
 		if err == nil {
@@ -275,7 +290,8 @@ func (r *Runner) InvokeRequest(ctx context.Context, spec *Spec, lim Limits, req 
 	if err != nil {
 		return nil, fmt.Errorf("invoke %q: %w", spec.Name, err)
 	}
-	res := &Result{RequestID: requestID, Payload: out.payload, LogTail: out.logTail, Duration: out.duration, Cold: cold}
+	res := &Result{RequestID: requestID, Payload: out.payload, LogTail: out.logTail, Duration: out.duration, Cold: cold,
+		Concurrency: fnBusy, AccountConcurrency: acctBusy}
 	if out.functionError {
 		res.FunctionError = "Unhandled"
 	}
