@@ -1,0 +1,108 @@
+package sfn_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+)
+
+// TestSQSSendMessageTask: a Standard execution sends a message with sqs:sendMessage, and the
+// message is on the queue.
+func TestSQSSendMessageTask(t *testing.T) {
+	t.Parallel()
+	c, srv := setup(t)
+	ctx := context.Background()
+	q := sqs.NewFromConfig(srv.AWS)
+	qu, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("from-sfn")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := fmt.Sprintf(`{"StartAt":"Send","States":{"Send":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage",
+		"Parameters":{"QueueUrl":%q,"MessageBody.$":"$.body"},"ResultSelector":{"id.$":"$.MessageId"},"End":true}}}`, *qu.QueueUrl)
+	sm := create(t, c, "sender", def, "")
+	ex, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm), Input: aws.String(`{"body":{"order":7}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := waitDone(t, c, *ex.ExecutionArn)
+	if out.Status != types.ExecutionStatusSucceeded || !strings.Contains(aws.ToString(out.Output), `"id"`) {
+		t.Fatalf("execution = %s %s %s", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
+	}
+	msgs, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: qu.QueueUrl, WaitTimeSeconds: 1})
+	if err != nil || len(msgs.Messages) != 1 || aws.ToString(msgs.Messages[0].Body) != `{"order":7}` {
+		t.Fatalf("received %+v, %v", msgs, err)
+	}
+	// A queue that does not exist fails the task with SQS's error.
+	bad := create(t, c, "badsender", strings.Replace(def, "from-sfn", "nope", 1), "")
+	ex, err = c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(bad), Input: aws.String(`{"body":"x"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := waitDone(t, c, *ex.ExecutionArn); out.Status != types.ExecutionStatusFailed || !strings.HasPrefix(aws.ToString(out.Error), "SQS.") {
+		t.Fatalf("missing queue: %s %s", out.Status, aws.ToString(out.Error))
+	}
+}
+
+func pythonZip(t *testing.T, code string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	z := zip.NewWriter(&buf)
+	w, err := z.Create("lambda_function.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte(code))
+	z.Close()
+	return buf.Bytes()
+}
+
+// TestLambdaTasks: a function runs as a Task through lambda:invoke (result under Payload) and
+// through its ARN (the result itself), in Standard and Express executions; a function error
+// fails the task with the function's error type.
+func TestLambdaTasks(t *testing.T) {
+	t.Parallel()
+	c, srv := setup(t)
+	ctx := context.Background()
+	l := lambda.NewFromConfig(srv.AWS)
+	code := "def lambda_handler(event, context):\n    if event.get('fail'):\n        raise ValueError('bad input')\n    return {'doubled': event['n'] * 2}\n"
+	fn, err := l.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("double"), Runtime: lambdatypes.RuntimePython312,
+		Handler: aws.String("lambda_function.lambda_handler"), Role: aws.String(role), Code: &lambdatypes.FunctionCode{ZipFile: pythonZip(t, code)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := fmt.Sprintf(`{"StartAt":"Opt","States":{
+		"Opt":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"double","Payload.$":"$"},"ResultSelector":{"n.$":"$.Payload.doubled"},"Next":"Direct"},
+		"Direct":{"Type":"Task","Resource":%q,"End":true}}}`, *fn.FunctionArn)
+	for _, typ := range []types.StateMachineType{types.StateMachineTypeStandard, types.StateMachineTypeExpress} {
+		sm := create(t, c, "lam-"+strings.ToLower(string(typ)), def, typ)
+		if typ == types.StateMachineTypeExpress {
+			res, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(sm), Input: aws.String(`{"n":3}`)})
+			if err != nil || res.Status != types.SyncExecutionStatusSucceeded || aws.ToString(res.Output) != `{"doubled":12}` {
+				t.Fatalf("express: %+v %v", res, err)
+			}
+			continue
+		}
+		ex, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm), Input: aws.String(`{"n":3}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out := waitDone(t, c, *ex.ExecutionArn); out.Status != types.ExecutionStatusSucceeded || aws.ToString(out.Output) != `{"doubled":12}` {
+			t.Fatalf("standard: %s %s %s %s", out.Status, aws.ToString(out.Output), aws.ToString(out.Error), aws.ToString(out.Cause))
+		}
+	}
+	sm := create(t, c, "lam-fail", def, types.StateMachineTypeExpress)
+	res, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(sm), Input: aws.String(`{"n":1,"fail":true}`)})
+	if err != nil || res.Status != types.SyncExecutionStatusFailed || aws.ToString(res.Error) != "ValueError" || !strings.Contains(aws.ToString(res.Cause), "bad input") {
+		t.Fatalf("function error: %s %s %s, %v", res.Status, aws.ToString(res.Error), aws.ToString(res.Cause), err)
+	}
+}
