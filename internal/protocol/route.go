@@ -17,6 +17,8 @@ const (
 	SNS        = "sns"
 	Events     = "events"
 	Pipes      = "pipes"
+	// Unknown is the key of a request that names a service ceap does not serve.
+	Unknown = "unknown"
 )
 
 // targetPrefixes maps X-Amz-Target prefixes to service keys and their JSON protocol version.
@@ -55,6 +57,7 @@ func IdentifyService(r *http.Request) string {
 		if p, ok := targetPrefixes[prefix]; ok {
 			return p.service
 		}
+		return Unknown
 	}
 	if strings.HasPrefix(r.URL.Path, "/service/GraniteServiceVersion20100801/") {
 		return CloudWatch
