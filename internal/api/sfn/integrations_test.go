@@ -9,8 +9,11 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/glue"
+	gluetypes "github.com/aws/aws-sdk-go-v2/service/glue/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -104,5 +107,44 @@ func TestLambdaTasks(t *testing.T) {
 	res, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(sm), Input: aws.String(`{"n":1,"fail":true}`)})
 	if err != nil || res.Status != types.SyncExecutionStatusFailed || aws.ToString(res.Error) != "ValueError" || !strings.Contains(aws.ToString(res.Cause), "bad input") {
 		t.Fatalf("function error: %s %s %s, %v", res.Status, aws.ToString(res.Error), aws.ToString(res.Cause), err)
+	}
+}
+
+// TestGlueStartJobRunSync: glue:startJobRun.sync waits for the job run; a failing run fails the
+// task with States.TaskFailed and the run in the cause.
+func TestGlueStartJobRunSync(t *testing.T) {
+	t.Parallel()
+	c, srv := setup(t)
+	ctx := context.Background()
+	s3c := s3.NewFromConfig(srv.AWS, func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("scripts")}); err != nil {
+		t.Fatal(err)
+	}
+	script := "import sys\nif '--fail' in sys.argv:\n    sys.exit(3)\nprint('ok')\n"
+	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("scripts"), Key: aws.String("job.py"), Body: strings.NewReader(script)}); err != nil {
+		t.Fatal(err)
+	}
+	gc := glue.NewFromConfig(srv.AWS)
+	if _, err := gc.CreateJob(ctx, &glue.CreateJobInput{Name: aws.String("etl"), Role: aws.String(role),
+		Command: &gluetypes.JobCommand{Name: aws.String("pythonshell"), ScriptLocation: aws.String("s3://scripts/job.py"), PythonVersion: aws.String("3.9")}}); err != nil {
+		t.Fatal(err)
+	}
+	def := `{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"arn:aws:states:::glue:startJobRun.sync","Parameters":{"JobName":"etl","Arguments.$":"$.args"},
+		"ResultSelector":{"state.$":"$.JobRunState"},"End":true}}}`
+	sm := create(t, c, "glue", def, "")
+	ex, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm), Input: aws.String(`{"args":{"--mode":"x"}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := waitDone(t, c, *ex.ExecutionArn); out.Status != types.ExecutionStatusSucceeded || aws.ToString(out.Output) != `{"state":"SUCCEEDED"}` {
+		t.Fatalf("job run: %s %s %s %s", out.Status, aws.ToString(out.Output), aws.ToString(out.Error), aws.ToString(out.Cause))
+	}
+	ex, err = c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm), Input: aws.String(`{"args":{"--fail":"1"}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := waitDone(t, c, *ex.ExecutionArn)
+	if out.Status != types.ExecutionStatusFailed || aws.ToString(out.Error) != "States.TaskFailed" || !strings.Contains(aws.ToString(out.Cause), `"JobRunState":"FAILED"`) {
+		t.Fatalf("failed job run: %s %s %s", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
 	}
 }
