@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -230,6 +232,18 @@ func TestReservedConcurrencyThrottlesThroughTheAPI(t *testing.T) {
 	_, err = c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(name)})
 	if err != nil {
 		t.Fatalf("invoke after the others finished: %v", err)
+	}
+	resp, err := http.Get(srv.URL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prom, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`aws_lambda_throttles_total{account="` + ceaptest.Account + `",function_name="busy"} 3`,
+		`aws_lambda_invocations_total{account="` + ceaptest.Account + `",function_name="busy"} 2`, `aws_lambda_concurrent_executions_total{`} {
+		if !strings.Contains(string(prom), want) {
+			t.Fatalf("metrics lack %s:\n%s", want, prom)
+		}
 	}
 	if _, err := c.DeleteFunctionConcurrency(ctx, &lambda.DeleteFunctionConcurrencyInput{FunctionName: aws.String(name)}); err != nil {
 		t.Fatal(err)
