@@ -183,28 +183,41 @@ func (s *Store) Delete(_ context.Context, id string) error {
 	return nil
 }
 
+// walkBatch is how many directory entries Walk reads at a time, so that a directory of millions of
+// blobs is never held in memory at once.
+const walkBatch = 1000
+
 // Walk calls fn for every blob.
 func (s *Store) Walk(ctx context.Context, fn func(blob.Info) error) error {
-	entries, err := os.ReadDir(filepath.Join(s.root, blobsDir))
+	d, err := os.Open(filepath.Join(s.root, blobsDir))
 	if err != nil {
-		return fmt.Errorf("read blob directory: %w", err)
+		return fmt.Errorf("open blob directory: %w", err)
 	}
-	for _, e := range entries {
-		if err := ctx.Err(); err != nil {
-			return err
+	defer d.Close()
+	for {
+		entries, err := d.ReadDir(walkBatch)
+		for _, e := range entries {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if !blob.ValidID(e.Name()) {
+				continue
+			}
+			fi, err := e.Info()
+			if err != nil {
+				continue // removed while walking
+			}
+			if err := fn(blob.Info{ID: e.Name(), Size: fi.Size(), Created: fi.ModTime()}); err != nil {
+				return err
+			}
 		}
-		if !blob.ValidID(e.Name()) {
-			continue
+		if errors.Is(err, io.EOF) {
+			return nil
 		}
-		fi, err := e.Info()
 		if err != nil {
-			continue // removed while walking
-		}
-		if err := fn(blob.Info{ID: e.Name(), Size: fi.Size(), Created: fi.ModTime()}); err != nil {
-			return err
+			return fmt.Errorf("read blob directory: %w", err)
 		}
 	}
-	return nil
 }
 
 // groupSync flushes the filesystem holding a directory (syncfs) on behalf of every caller that
