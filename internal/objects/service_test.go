@@ -389,3 +389,47 @@ func TestGarbageCollection(t *testing.T) {
 	}
 	out.Body.Close()
 }
+
+func TestLifecycleDateRuleAndSuspendedVersioning(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	e.bucket(t, "dated")
+	if err := e.svc.PutBucketVersioning(ctx, acct, "dated", objects.VersioningSuspended); err != nil {
+		t.Fatalf("PutBucketVersioning: %v", err)
+	}
+	first := e.put(t, "dated", "logs/a", "one")
+	second := e.put(t, "dated", "logs/a", "two")
+	if first.VersionID != "null" || second.VersionID != "null" {
+		t.Fatalf("suspended versioning ids %q %q, want null", first.VersionID, second.VersionID)
+	}
+	vs, _ := e.svc.ListObjectVersions(ctx, &objects.ListVersionsInput{Account: acct, Bucket: "dated", MaxKeys: 1000})
+	if len(vs.Versions) != 1 {
+		t.Fatalf("%d versions under suspended versioning, want the null version only", len(vs.Versions))
+	}
+	date := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
+	l := &objects.Lifecycle{Rules: []objects.Rule{{ID: "by-date", Status: objects.StatusEnabled, Filter: &objects.Filter{Prefix: ptr("logs/")}, Expiration: &objects.Expiration{Date: &date}}}}
+	if err := e.svc.PutBucketLifecycle(ctx, acct, "dated", l); err != nil {
+		t.Fatalf("PutBucketLifecycle: %v", err)
+	}
+	e.clock.Set(date.Add(-time.Minute))
+	if st := e.sweep(t); st.Expired != 0 {
+		t.Fatalf("before the Date: expired %d", st.Expired)
+	}
+	e.clock.Set(date)
+	if st := e.sweep(t); st.Expired != 1 {
+		t.Fatalf("at the Date: expired %d, want 1", st.Expired)
+	}
+	if _, err := e.get(t, "dated", "logs/a"); code(err) != "NoSuchKey" {
+		t.Fatalf("after expiry: %v", err)
+	}
+	vs, _ = e.svc.ListObjectVersions(ctx, &objects.ListVersionsInput{Account: acct, Bucket: "dated", MaxKeys: 1000})
+	if len(vs.Versions) != 1 || !vs.Versions[0].DeleteMarker || vs.Versions[0].VersionID != "null" {
+		t.Fatalf("suspended bucket after expiry: %+v, want one null delete marker", vs.Versions)
+	}
+	n := 0
+	e.blobs.Walk(ctx, func(blob.Info) error { n++; return nil })
+	if n != 0 {
+		t.Fatalf("%d blobs left, want the replaced null versions freed", n)
+	}
+}
