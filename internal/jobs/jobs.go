@@ -627,7 +627,7 @@ func (s *Service) Stop(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	for _, r := range runs {
-		r.stop()
+		r.abort()
 	}
 	s.cancel()
 	done := make(chan struct{})

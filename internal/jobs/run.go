@@ -23,10 +23,11 @@ import (
 
 // run is one run's process on this node.
 type run struct {
-	mu      sync.Mutex
-	cmd     *exec.Cmd
-	stopped bool
-	timeout bool
+	mu       sync.Mutex
+	cmd      *exec.Cmd
+	stopped  bool
+	timeout  bool
+	shutdown bool
 }
 
 // stop kills the run's process group (the run ends STOPPED).
@@ -34,6 +35,16 @@ func (r *run) stop() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.stopped = true
+	if r.cmd != nil && r.cmd.Process != nil {
+		_ = syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL)
+	}
+}
+
+// abort kills the run's process because this node is stopping (the run ends FAILED).
+func (r *run) abort() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.shutdown = true
 	if r.cmd != nil && r.cmd.Process != nil {
 		_ = syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL)
 	}
@@ -89,14 +100,18 @@ func (s *Service) execute(account string, j *Job, row *store.JobRunRow, sp runSp
 		return
 	}
 	rn.mu.Lock()
-	stoppedEarly := rn.stopped
-	if !stoppedEarly {
+	stoppedEarly, shutdown := rn.stopped, rn.shutdown
+	if !stoppedEarly && !shutdown {
 		err = cmd.Start()
 		rn.cmd = cmd
 	}
 	rn.mu.Unlock()
-	if stoppedEarly {
+	switch {
+	case stoppedEarly:
 		s.finish(ctx, row, Stopped, "")
+		return
+	case shutdown:
+		s.finish(ctx, row, Failed, "The ceap node stopped while the run was in progress.")
 		return
 	}
 	if err != nil {
@@ -133,9 +148,11 @@ loop:
 		}
 	}
 	rn.mu.Lock()
-	stopped, timedOut := rn.stopped, rn.timeout
+	stopped, timedOut, shutdown := rn.stopped, rn.timeout, rn.shutdown
 	rn.mu.Unlock()
 	switch {
+	case shutdown && !stopped:
+		s.finish(ctx, row, Failed, "The ceap node stopped while the run was in progress.")
 	case timedOut:
 		s.finish(ctx, row, Timeout, fmt.Sprintf("Job run timed out after %d minutes.", sp.Timeout))
 	case stopped:
