@@ -36,3 +36,35 @@ func BenchmarkPutSmall(b *testing.B) {
 		}
 	})
 }
+
+func BenchmarkGetSmall(b *testing.B) {
+	c := benchClient(b)
+	ctx := context.Background()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bench")}); err != nil {
+		b.Fatal(err)
+	}
+	body := bytes.Repeat([]byte("x"), 4096)
+	for i := range 100 {
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bench"), Key: aws.String(fmt.Sprintf("k/%d", i)), Body: bytes.NewReader(body)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var n atomic.Int64
+	b.SetParallelism(16)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		buf := make([]byte, 8192)
+		for pb.Next() {
+			out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("bench"), Key: aws.String(fmt.Sprintf("k/%d", n.Add(1)%100))})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for {
+				if _, err := out.Body.Read(buf); err != nil {
+					break
+				}
+			}
+			out.Body.Close()
+		}
+	})
+}
