@@ -24,7 +24,7 @@ const glueRunPoll = 500 * time.Millisecond
 
 // wireStates builds the Step Functions service, serves its API and runs its worker (timers,
 // tasks, child executions) and its Express recorder, and registers the task integrations of
-// the services wired before it (Lambda, Glue, SQS, SNS). GetActivityTask long polls end as soon
+// the services it runs tasks on (Lambda, Glue, SQS, SNS, S3). GetActivityTask long polls end as soon
 // as the server begins to shut down.
 func wireStates(s *Server) error {
 	svc := states.New(states.Config{
@@ -47,6 +47,10 @@ func wireStates(s *Server) error {
 	if ts := s.topicService(); ts != nil {
 		svc.Register("arn:aws:states:::sns:publish", snsTasks{ts})
 	}
+	s3 := s3Tasks{s}
+	svc.Register("arn:aws:states:::s3:getObject", s3)
+	svc.Register("arn:aws:states:::s3:listObjectsV2", s3)
+	svc.Register("arn:aws:states:::aws-sdk:s3:", s3)
 	if s.http != nil {
 		s.http.RegisterOnShutdown(svc.EndPolls)
 	}

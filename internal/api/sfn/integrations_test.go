@@ -148,3 +148,44 @@ func TestGlueStartJobRunSync(t *testing.T) {
 		t.Fatalf("failed job run: %s %s %s", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
 	}
 }
+
+// TestMapItemReaderFromS3: a Map reads its items from a JSON object, a CSV object and a listing
+// in S3.
+func TestMapItemReaderFromS3(t *testing.T) {
+	t.Parallel()
+	c, srv := setup(t)
+	ctx := context.Background()
+	s3c := s3.NewFromConfig(srv.AWS, func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("items")}); err != nil {
+		t.Fatal(err)
+	}
+	for key, body := range map[string]string{"in/list.json": `[{"n":1},{"n":2},{"n":3}]`, "in/rows.csv": "n,name\n4,a\n5,b\n"} {
+		if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("items"), Key: aws.String(key), Body: strings.NewReader(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mapOf := func(reader string, selector string) string {
+		return `{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":` + reader + `,"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+			"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":` + selector + `,"End":true}}},"End":true}}}`
+	}
+	for _, tc := range []struct{ name, def, want string }{
+		{"json", mapOf(`{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"items","Key":"in/list.json"}}`, `{"v.$":"$.n"}`), `[{"v":1},{"v":2},{"v":3}]`},
+		{"csv", mapOf(`{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"CSV","CSVHeaderLocation":"FIRST_ROW"},"Parameters":{"Bucket":"items","Key":"in/rows.csv"}}`, `{"v.$":"$.name"}`), `[{"v":"a"},{"v":"b"}]`},
+		{"list", mapOf(`{"Resource":"arn:aws:states:::s3:listObjectsV2","Parameters":{"Bucket":"items","Prefix":"in/"}}`, `{"k.$":"$.Key"}`), `[{"k":"in/list.json"},{"k":"in/rows.csv"}]`},
+	} {
+		sm := create(t, c, "reader-"+tc.name, tc.def, types.StateMachineTypeExpress)
+		res, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(sm)})
+		if err != nil || res.Status != types.SyncExecutionStatusSucceeded || aws.ToString(res.Output) != tc.want {
+			t.Fatalf("%s: %+v %s %s %v", tc.name, aws.ToString(res.Output), aws.ToString(res.Error), aws.ToString(res.Cause), err)
+		}
+	}
+	// A Standard execution reads through the worker.
+	sm := create(t, c, "reader-std", mapOf(`{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"items","Key":"in/list.json"}}`, `{"v.$":"$.n"}`), "")
+	ex, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := waitDone(t, c, *ex.ExecutionArn); out.Status != types.ExecutionStatusSucceeded || aws.ToString(out.Output) != `[{"v":1},{"v":2},{"v":3}]` {
+		t.Fatalf("standard: %s %s %s", out.Status, aws.ToString(out.Output), aws.ToString(out.Cause))
+	}
+}
