@@ -122,7 +122,7 @@ func (s *Service) CancelMoveTask(ctx context.Context, account, handle string) (i
 	if _, a, _, _ := ParseArn(t.SourceArn); a != account {
 		return 0, errTaskResource("Task does not exist.")
 	}
-	err = s.store.MoveTaskUpdate(ctx, &store.MoveTaskUpdateParams{Handle: handle, IfStatus: store.MoveRunning, Status: store.MoveCancelled, Moved: t.Moved})
+	err = s.store.MoveTaskUpdate(ctx, &store.MoveTaskUpdateParams{Handle: handle, IfStatus: store.MoveRunning, Status: store.MoveCancelled})
 	if errors.Is(err, store.ErrConflict) {
 		return 0, errTaskResource("Task does not exist.")
 	}
@@ -184,19 +184,19 @@ func (s *Service) RunMoveTasks(ctx context.Context) error {
 }
 
 func (s *Service) runMoveTask(ctx context.Context, t *store.MoveTask) error {
-	finish := func(status, reason string) error {
-		err := s.store.MoveTaskUpdate(ctx, &store.MoveTaskUpdateParams{Handle: t.Handle, IfStatus: store.MoveRunning, Status: status, Moved: t.Moved, Failure: reason})
+	update := func(status string, moved int64, reason string) error {
+		err := s.store.MoveTaskUpdate(ctx, &store.MoveTaskUpdateParams{Handle: t.Handle, IfStatus: store.MoveRunning, Status: status, AddMoved: moved, Failure: reason})
 		if errors.Is(err, store.ErrConflict) {
 			return nil // cancelled meanwhile
 		}
 		return err
 	}
 	if _, err := s.store.QueueGetByID(ctx, t.SourceQueueID); errors.Is(err, store.ErrNotFound) {
-		return finish(store.MoveFailed, "AWS.SimpleQueueService.NonExistentQueue")
+		return update(store.MoveFailed, 0, "AWS.SimpleQueueService.NonExistentQueue")
 	}
 	if t.DestQueueID != 0 {
 		if _, err := s.store.QueueGetByID(ctx, t.DestQueueID); errors.Is(err, store.ErrNotFound) {
-			return finish(store.MoveFailed, "AWS.SimpleQueueService.NonExistentQueue")
+			return update(store.MoveFailed, 0, "AWS.SimpleQueueService.NonExistentQueue")
 		}
 	}
 	rate := t.RatePerSecond
@@ -211,7 +211,6 @@ func (s *Service) runMoveTask(ctx context.Context, t *store.MoveTask) error {
 	if err != nil {
 		return fmt.Errorf("move messages of task %s: %w", t.Handle, err)
 	}
-	t.Moved += moved
 	if moved > 0 {
 		if t.DestQueueID != 0 {
 			s.notify.notify(t.DestQueueID)
@@ -220,13 +219,9 @@ func (s *Service) runMoveTask(ctx context.Context, t *store.MoveTask) error {
 		}
 	}
 	if moved < int64(max) {
-		return finish(store.MoveCompleted, "")
+		return update(store.MoveCompleted, moved, "")
 	}
-	err = s.store.MoveTaskUpdate(ctx, &store.MoveTaskUpdateParams{Handle: t.Handle, IfStatus: store.MoveRunning, Status: store.MoveRunning, Moved: t.Moved})
-	if errors.Is(err, store.ErrConflict) {
-		return nil
-	}
-	return err
+	return update(store.MoveRunning, moved, "")
 }
 
 // notifyAll wakes every long poll.

@@ -62,7 +62,8 @@ type QueueStore interface {
 	// MoveTaskList returns the tasks of a source queue (all sources when SourceQueueID is 0) with
 	// an optional status, newest first, at most Limit (0 = no limit).
 	MoveTaskList(ctx context.Context, p *MoveTaskListParams) ([]*MoveTask, error)
-	// MoveTaskUpdate writes a task's status, counters and failure reason. With p.IfStatus set it
+	// MoveTaskUpdate writes a task's status and failure reason and adds to its moved counter
+	// (so that nodes moving for one task never lose each other's counts). With p.IfStatus set it
 	// updates only a task in that status (ErrConflict otherwise).
 	MoveTaskUpdate(ctx context.Context, p *MoveTaskUpdateParams) error
 }
@@ -278,7 +279,7 @@ type MoveTaskUpdateParams struct {
 	Handle   string
 	IfStatus string
 	Status   string
-	Moved    int64
+	AddMoved int64 // added to the task's moved counter
 	Failure  string
 }
 

@@ -460,8 +460,8 @@ func (db *DB) MoveTaskList(ctx context.Context, p *store.MoveTaskListParams) ([]
 
 // MoveTaskUpdate writes a task's progress.
 func (db *DB) MoveTaskUpdate(ctx context.Context, p *store.MoveTaskUpdateParams) error {
-	err := queueRowsChanged(db.pool.Exec(ctx, `UPDATE queue_move_tasks SET status = $1, moved = $2, failure = $3 WHERE handle = $4 AND ($5::text = '' OR status = $5::text)`,
-		p.Status, p.Moved, p.Failure, p.Handle, p.IfStatus))
+	err := queueRowsChanged(db.pool.Exec(ctx, `UPDATE queue_move_tasks SET status = $1, moved = moved + $2, failure = $3 WHERE handle = $4 AND ($5::text = '' OR status = $5::text)`,
+		p.Status, p.AddMoved, p.Failure, p.Handle, p.IfStatus))
 	if p.IfStatus != "" && errors.Is(err, store.ErrNotFound) {
 		return store.ErrConflict
 	}

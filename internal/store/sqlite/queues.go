@@ -511,8 +511,8 @@ func (db *DB) MoveTaskList(ctx context.Context, p *store.MoveTaskListParams) ([]
 // MoveTaskUpdate writes a task's progress.
 func (db *DB) MoveTaskUpdate(ctx context.Context, p *store.MoveTaskUpdateParams) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE queue_move_tasks SET status = ?, moved = ?, failure = ? WHERE handle = ? AND (? = '' OR status = ?)`,
-			p.Status, p.Moved, p.Failure, p.Handle, p.IfStatus, p.IfStatus)
+		res, err := tx.ExecContext(ctx, `UPDATE queue_move_tasks SET status = ?, moved = moved + ?, failure = ? WHERE handle = ? AND (? = '' OR status = ?)`,
+			p.Status, p.AddMoved, p.Failure, p.Handle, p.IfStatus, p.IfStatus)
 		if err := queueRowsChanged(res, err); err != nil {
 			if p.IfStatus != "" && errors.Is(err, store.ErrNotFound) {
 				return store.ErrConflict

@@ -306,7 +306,10 @@ func TestMoveTasks(t *testing.T) {
 		if err := s.MoveTaskCreate(ctx, &store.MoveTask{Handle: "h2", SourceQueueID: q.ID, Status: store.MoveRunning, Started: 2000}); !errors.Is(err, store.ErrConflict) {
 			t.Fatalf("second running task: %v, want ErrConflict", err)
 		}
-		if err := s.MoveTaskUpdate(ctx, &store.MoveTaskUpdateParams{Handle: "h1", IfStatus: store.MoveRunning, Status: store.MoveCompleted, Moved: 5}); err != nil {
+		if err := s.MoveTaskUpdate(ctx, &store.MoveTaskUpdateParams{Handle: "h1", IfStatus: store.MoveRunning, Status: store.MoveRunning, AddMoved: 2}); err != nil {
+			t.Fatalf("update: %v", err)
+		}
+		if err := s.MoveTaskUpdate(ctx, &store.MoveTaskUpdateParams{Handle: "h1", IfStatus: store.MoveRunning, Status: store.MoveCompleted, AddMoved: 3}); err != nil {
 			t.Fatalf("update: %v", err)
 		}
 		if err := s.MoveTaskUpdate(ctx, &store.MoveTaskUpdateParams{Handle: "h1", IfStatus: store.MoveRunning, Status: store.MoveCancelled}); !errors.Is(err, store.ErrConflict) {
