@@ -2,11 +2,19 @@ package s3
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/ceap/ceap/internal/awserr"
 
 	"github.com/ceap/ceap/internal/objects"
 )
+
+// maxListBuckets is the most buckets one ListBuckets page returns (S3's MaxBuckets limit).
+const maxListBuckets = 10000
 
 // ownerOf returns the canonical owner of an account's resources.
 func ownerOf(account string) owner {
@@ -19,11 +27,31 @@ func (c *call) listBuckets() error {
 	if err != nil {
 		return err
 	}
-	prefix := c.query.Get("prefix")
+	prefix, region := c.query.Get("prefix"), c.query.Get("bucket-region")
+	max := maxListBuckets
+	if v := c.query.Get("max-buckets"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxListBuckets {
+			return awserr.New("InvalidArgument", "Argument max-buckets must be an integer between 1 and %d", maxListBuckets)
+		}
+		max = n
+	}
+	after := ""
+	if tok := c.query.Get("continuation-token"); tok != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(tok)
+		if err != nil {
+			return awserr.New("InvalidArgument", "The continuation token provided is incorrect")
+		}
+		after = string(raw)
+	}
 	doc := listAllMyBucketsResult{Xmlns: xmlns, Owner: ownerOf(c.account), Prefix: prefix}
 	for _, b := range buckets {
-		if prefix != "" && (len(b.Name) < len(prefix) || b.Name[:len(prefix)] != prefix) {
+		if !strings.HasPrefix(b.Name, prefix) || b.Name <= after || (region != "" && b.Region != region) {
 			continue
+		}
+		if len(doc.Buckets) == max {
+			doc.ContinuationToken = base64.RawURLEncoding.EncodeToString([]byte(doc.Buckets[max-1].Name))
+			break
 		}
 		doc.Buckets = append(doc.Buckets, bucketXML{Name: b.Name, CreationDate: xmlTime(b.Created), BucketRegion: b.Region})
 	}

@@ -94,6 +94,20 @@ func TestBuckets(t *testing.T) {
 	if err != nil || len(list.Buckets) != 1 || aws.ToString(list.Buckets[0].Name) != "workflow-bucket" {
 		t.Fatalf("ListBuckets = %+v, %v", list, err)
 	}
+	mustBucket(t, c, "workflow-bucket-2")
+	var names []string
+	for p := s3.NewListBucketsPaginator(c, &s3.ListBucketsInput{MaxBuckets: aws.Int32(1), Prefix: aws.String("workflow-")}); p.HasMorePages(); {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatalf("ListBuckets page: %v", err)
+		}
+		for _, b := range page.Buckets {
+			names = append(names, aws.ToString(b.Name))
+		}
+	}
+	if strings.Join(names, ",") != "workflow-bucket,workflow-bucket-2" {
+		t.Fatalf("paged ListBuckets = %v", names)
+	}
 	loc, err := c.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String("workflow-bucket")})
 	if err != nil || loc.LocationConstraint != "" {
 		t.Fatalf("GetBucketLocation = %+v, %v", loc, err)
