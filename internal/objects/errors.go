@@ -30,7 +30,7 @@ func errPreconditionFailed(condition string) *awserr.Error {
 	return &awserr.Error{Code: "PreconditionFailed", Message: "At least one of the pre-conditions you specified did not hold", Status: 412, Fields: map[string]string{"Condition": condition}}
 }
 
-// ErrNotModified is the 304 answer of a conditional GET or HEAD; it has no body.
+// errNotModified is the 304 answer of a conditional GET or HEAD; it has no body.
 func errNotModified() *awserr.Error {
 	return awserr.WithStatus(304, "NotModified", "Not Modified")
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/ceap/ceap/internal/awserr"
@@ -135,20 +136,11 @@ func ValidateChecksumValue(alg, value string) error {
 	raw, err := base64.StdEncoding.DecodeString(value)
 	want := map[string]int{CRC32: 4, CRC32C: 4, CRC64NVME: 8, SHA1: 20, SHA256: 32}[alg]
 	if err != nil || len(raw) != want {
-		return errInvalidRequest("Value for x-amz-checksum-%s header is invalid.", lower(alg))
+		return errInvalidRequest("Value for x-amz-checksum-%s header is invalid.", strings.ToLower(alg))
 	}
 	return nil
 }
 
-func lower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 32
-		}
-	}
-	return string(b)
-}
 
 // PutObject stores an object.
 func (s *Service) PutObject(ctx context.Context, in *PutInput) (*Object, error) {
