@@ -141,7 +141,6 @@ func ValidateChecksumValue(alg, value string) error {
 	return nil
 }
 
-
 // PutObject stores an object.
 func (s *Service) PutObject(ctx context.Context, in *PutInput) (*Object, error) {
 	if err := ValidKey(in.Key); err != nil {
