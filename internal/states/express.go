@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/ceap/ceap/internal/asl"
 	"github.com/ceap/ceap/internal/awserr"
 	"github.com/ceap/ceap/internal/store"
@@ -44,7 +42,7 @@ func (t *expressTasks) ReadItems(ctx context.Context, cmd asl.ReadItems) ([]any,
 // StartSyncExecution runs an Express execution to its end and returns its result.
 func (s *Service) StartSyncExecution(ctx context.Context, c Caller, in *StartInput) (*SyncResult, error) {
 	if in.Name == "" {
-		in.Name = uuid.NewString()
+		in.Name = timeOrderedID()
 	}
 	if !validName(in.Name) {
 		return nil, invalidName(in.Name)
@@ -74,7 +72,7 @@ func stateMachineTypeNotSupported() error {
 // startExpressAsync starts an Express execution in the background (StartExecution).
 func (s *Service) startExpressAsync(ctx context.Context, c Caller, t *target, in *StartInput, raw string, input any) (*Execution, error) {
 	now := s.now()
-	id := uuid.NewString()
+	id := timeOrderedID()
 	arn := expressARN(c, t.machine.Name, in.Name, id)
 	doc := &execDoc{Region: c.Region, Type: TypeExpress, Input: raw, VersionARN: t.versionARN, AliasARN: t.aliasARN, Revision: t.revision, TraceHeader: in.TraceHeader}
 	running := &store.ExecutionRow{ARN: arn, Account: c.Account, StateMachineARN: t.machineARN, Name: in.Name, Status: asl.StatusRunning, Express: true, StartedAt: now.UnixMilli(), Doc: marshal(doc)}
@@ -102,7 +100,7 @@ func expressARN(c Caller, machine, name, id string) string {
 
 func (s *Service) runExpress(ctx context.Context, c Caller, t *target, in *StartInput, raw string, input any) (*Execution, error) {
 	now := s.now()
-	arn := expressARN(c, t.machine.Name, in.Name, uuid.NewString())
+	arn := expressARN(c, t.machine.Name, in.Name, timeOrderedID())
 	return s.runExpressAs(ctx, c, t, in, raw, input, arn, now)
 }
 
