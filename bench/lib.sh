@@ -3,6 +3,7 @@
 set -euo pipefail
 BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_TMP=$(mktemp -d /tmp/ceap-bench.XXXXXX)
+chmod 755 "$BENCH_TMP" # the postgres user runs the throwaway server below it
 _pids=()
 _pg_stop=()
 bench_cleanup() {

@@ -250,6 +250,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Service = protocol.IdentifyService(r)
+	switch req.Service { // REST protocols are known from the service; errors before dispatch use them
+	case protocol.S3:
+		req.Protocol = protocol.KindRestXML
+	case protocol.Lambda, protocol.Pipes:
+		req.Protocol = protocol.KindRestJSON
+	}
 	payloadHash := ""
 	if req.Service != protocol.S3 {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRPCBody))

@@ -1,12 +1,6 @@
 package server
 
-import (
-	"fmt"
-	"time"
-
-	apis3 "github.com/ceap/ceap/internal/api/s3"
-	"github.com/ceap/ceap/internal/protocol"
-)
+import "fmt"
 
 // wirings connect each service to the store, the clock, the metrics recorder and each other, and
 // register its API handler. One function per service, in dependency order.
@@ -15,6 +9,7 @@ var wirings = []struct {
 	fn   func(*Server) error
 }{
 	{"logs", wireLogs},
+	{"s3", wireObjects},
 	{"lambda", wireFuncs},
 	{"glue", wireJobs},
 	{"sqs", wireQueues},
@@ -22,14 +17,6 @@ var wirings = []struct {
 	{"events", wireEvents},
 	{"states", wireStates},
 	{"pipes", wirePipes},
-	{"s3", func(s *Server) error {
-		h, err := apis3.Wire(apis3.WireConfig{Store: s.store, Data: s.cfg.Data, Clock: s.clock, Metrics: s.metrics, Log: s.log, Region: s.cfg.Region, LifecycleInterval: time.Duration(s.cfg.LifecycleInterval)})
-		if err == nil {
-			s.handle(protocol.S3, h)
-			s.component("s3", h)
-		}
-		return err
-	}},
 }
 
 func (s *Server) wire() error {

@@ -38,6 +38,7 @@ type Store interface {
 	LogStore
 	FuncStore
 	JobStore
+	ObjectStore
 }
 
 // Millis converts t to Unix milliseconds (0 for the zero time).
