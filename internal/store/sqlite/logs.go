@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ceap/ceap/internal/store"
 )
@@ -112,6 +113,9 @@ func (db *DB) LogGroupDelete(ctx context.Context, p *store.LogGroupGetParams) er
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM log_groups WHERE account = ? AND name = ?`, p.Account, p.Name).Scan(&id); err != nil {
 			return notFound(err)
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM log_events_fts WHERE rowid IN (SELECT id FROM log_events WHERE group_id = ?)`, id); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM log_events WHERE group_id = ?`, id); err != nil {
 			return err
 		}
@@ -204,6 +208,9 @@ func (db *DB) LogStreamDelete(ctx context.Context, p *store.LogStreamGetParams) 
 		if err := tx.QueryRowContext(ctx, `SELECT id, stored_bytes FROM log_streams WHERE group_id = ? AND name = ?`, p.GroupID, p.Name).Scan(&id, &bytes); err != nil {
 			return notFound(err)
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM log_events_fts WHERE rowid IN (SELECT id FROM log_events WHERE stream_id = ?)`, id); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM log_events WHERE stream_id = ?`, id); err != nil {
 			return err
 		}
@@ -231,8 +238,15 @@ func (db *DB) LogEventPut(ctx context.Context, p *store.LogEventPutParams) error
 		if err != nil {
 			return err
 		}
+		idx, err := db.stmt(ctx, tx, `INSERT INTO log_events_fts (rowid, message) VALUES (last_insert_rowid(), ?)`)
+		if err != nil {
+			return err
+		}
 		for _, e := range p.Events {
 			if _, err := ins.ExecContext(ctx, p.GroupID, p.StreamID, e.Timestamp, p.Now, e.Message); err != nil {
+				return err
+			}
+			if _, err := idx.ExecContext(ctx, e.Message); err != nil {
 				return err
 			}
 		}
@@ -291,6 +305,8 @@ func (db *DB) LogEventScan(ctx context.Context, p *store.LogEventScanParams) ([]
 		}
 		args = append(args, p.AfterTime, p.AfterID)
 	}
+	fts := ftsQuery(p.Contains)
+	ftsAt, ftsArg := b.Len(), len(args)
 	for _, s := range p.Contains {
 		b.WriteString(` AND instr(message, ?) > 0`)
 		args = append(args, s)
@@ -306,9 +322,22 @@ func (db *DB) LogEventScan(ctx context.Context, p *store.LogEventScanParams) ([]
 	}
 	b.WriteString(` LIMIT ?`)
 	args = append(args, limit)
+	query := b.String()
 	var out []*store.LogEventRow
 	err := db.read(ctx, func(c *sql.Conn) error {
-		rows, err := c.QueryContext(ctx, b.String(), args...)
+		if fts != "" {
+			// The trigram index pays when few events hold the literals; when many do, reading the
+			// time range in order is faster than sorting the index's matches.
+			var n int
+			if err := c.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM log_events_fts WHERE log_events_fts MATCH ? LIMIT ?)`, fts, ftsSelective).Scan(&n); err != nil {
+				return err
+			}
+			if n < ftsSelective {
+				query = query[:ftsAt] + ` AND id IN (SELECT rowid FROM log_events_fts WHERE log_events_fts MATCH ?)` + query[ftsAt:]
+				args = append(args[:ftsArg:ftsArg], append([]any{fts}, args[ftsArg:]...)...)
+			}
+		}
+		rows, err := c.QueryContext(ctx, query, args...)
 		if err != nil {
 			return err
 		}
@@ -333,6 +362,10 @@ func (db *DB) LogEventExpire(ctx context.Context, p *store.LogEventExpireParams)
 	}
 	var n int64
 	err := db.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM log_events_fts WHERE rowid IN (
+				SELECT id FROM log_events WHERE group_id = ? AND ts < ? ORDER BY ts, id LIMIT ?)`, p.GroupID, p.Before, limit); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM log_events WHERE id IN (
 				SELECT id FROM log_events WHERE group_id = ? AND ts < ? ORDER BY ts, id LIMIT ?)`, p.GroupID, p.Before, limit)
 		if err != nil {
@@ -342,4 +375,21 @@ func (db *DB) LogEventExpire(ctx context.Context, p *store.LogEventExpireParams)
 		return nil
 	})
 	return n, err
+}
+
+// ftsSelective is how many matches in the trigram index make a search use it.
+const ftsSelective = 20000
+
+// ftsQuery returns the full-text query that narrows a search for literals to the events holding
+// all of them, or "" when a literal is too short for the trigram index (under 3 characters).
+// The index matches without regard to case; instr keeps the search exact.
+func ftsQuery(literals []string) string {
+	var parts []string
+	for _, l := range literals {
+		if utf8.RuneCountInString(l) < 3 {
+			return ""
+		}
+		parts = append(parts, `"`+strings.ReplaceAll(l, `"`, `""`)+`"`)
+	}
+	return strings.Join(parts, " AND ")
 }

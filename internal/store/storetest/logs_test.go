@@ -150,6 +150,12 @@ func TestLogStreamsAndEvents(t *testing.T) {
 		if err != nil || len(filtered) != 2 || filtered[0].Timestamp != 20 || filtered[1].Timestamp != 40 || filtered[0].StreamID != streams["s1"].ID {
 			t.Fatalf("scan with streams and contains = %v, %v", filtered, err)
 		}
+		for lit, want := range map[string]int{"error=true": 0, "ERROR=": 7, "ent at 4": 1, "=t": 2, `"`: 0} {
+			got, err := s.LogEventScan(ctx, &store.LogEventScanParams{GroupID: g.ID, Contains: []string{lit}})
+			if err != nil || len(got) != want {
+				t.Fatalf("scan containing %q = %d events, %v; want %d", lit, len(got), err, want)
+			}
+		}
 		one, err := s.LogEventScan(ctx, &store.LogEventScanParams{GroupID: g.ID, StreamIDs: []int64{streams["s2"].ID}, Descending: true})
 		if err != nil || len(one) != 2 || one[0].Timestamp != 25 || one[0].Ingested != 600 || one[0].Message != "s2 event at 25 ERROR=false" {
 			t.Fatalf("scan one stream descending = %v, %v", one, err)
