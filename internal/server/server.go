@@ -264,8 +264,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		req.Body = body
-		sum := sha256.Sum256(body)
-		payloadHash = hex.EncodeToString(sum[:])
+		if s.verifier.Enforcing() { // the body's hash is only needed to check a signature
+			sum := sha256.Sum256(body)
+			payloadHash = hex.EncodeToString(sum[:])
+		}
 		if kind, op, ok := protocol.JSONTarget(r); ok {
 			req.Protocol, req.Operation = kind, op
 		} else if req.Service == "" || isQueryRequest(r) {
