@@ -57,6 +57,7 @@ func main() {
 	label := flag.String("label", "ceap", "label of the server in the output")
 	pid := flag.Int("server-pid", 0, "server process id, to report its memory")
 	timeout := flag.Duration("timeout", 20*time.Minute, "give up after this long")
+	client := flag.String("client", "sdk", "client of the Standard and Express phases: sdk (aws-sdk-go-v2) or http (the same signed requests without the SDK's middleware)")
 	flag.Parse()
 	if err := loopback.Check(*endpoint); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -72,14 +73,22 @@ func main() {
 		HTTPClient:       &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}},
 		APIOptions:       []func(*middleware.Stack) error{noHostPrefix},
 	})
+	var api calls = sdkCalls{c}
+	switch *client {
+	case "sdk":
+	case "http":
+		api = newRawClient(*endpoint)
+	default:
+		fail("-client %q: want sdk or http", *client)
+	}
 	tag := fmt.Sprint(time.Now().UnixNano())
 	if *standard > 0 {
 		arn := create(ctx, c, "bench-std-"+tag, linear, types.StateMachineTypeStandard)
-		runStandard(ctx, c, arn, *standard, *workers, *label, *pid)
+		runStandard(ctx, api, arn, *standard, *workers, *label+"/"+*client, *pid)
 	}
 	if *syncCalls > 0 {
 		arn := create(ctx, c, "bench-exp-"+tag, linear, types.StateMachineTypeExpress)
-		runSync(ctx, c, arn, *syncCalls, *workers, *label, *pid)
+		runSync(ctx, api, arn, *syncCalls, *workers, *label+"/"+*client, *pid)
 	}
 	if *mapRuns > 0 {
 		runMap(ctx, c, tag, *mapRuns, *mapItems, *label)
@@ -94,15 +103,57 @@ func create(ctx context.Context, c *sfn.Client, name, def string, typ types.Stat
 	return *out.StateMachineArn
 }
 
-func runStandard(ctx context.Context, c *sfn.Client, arn string, n, workers int, label string, pid int) {
+// calls are the operations of the Standard and Express phases, through the SDK or raw HTTP.
+type calls interface {
+	start(ctx context.Context, arn, name, input string) (string, error)
+	describe(ctx context.Context, arn string) (*describeOutput, error)
+	startSync(ctx context.Context, arn, input string) (*syncOutput, error)
+}
+
+type sdkCalls struct{ c *sfn.Client }
+
+func (s sdkCalls) start(ctx context.Context, arn, name, input string) (string, error) {
+	out, err := s.c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: &arn, Name: &name, Input: &input})
+	if err != nil {
+		return "", err
+	}
+	return *out.ExecutionArn, nil
+}
+
+func (s sdkCalls) describe(ctx context.Context, arn string) (*describeOutput, error) {
+	d, err := s.c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &arn})
+	if err != nil {
+		return nil, err
+	}
+	out := &describeOutput{Status: string(d.Status), Output: aws.ToString(d.Output), StartDate: seconds(d.StartDate)}
+	out.StopDate = seconds(d.StopDate)
+	return out, nil
+}
+
+func (s sdkCalls) startSync(ctx context.Context, arn, input string) (*syncOutput, error) {
+	out, err := s.c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: &arn, Input: &input})
+	if err != nil {
+		return nil, err
+	}
+	return &syncOutput{Status: string(out.Status), Output: aws.ToString(out.Output)}, nil
+}
+
+func seconds(t *time.Time) float64 {
+	if t == nil {
+		return 0
+	}
+	return float64(t.UnixNano()) / 1e9
+}
+
+func runStandard(ctx context.Context, c calls, arn string, n, workers int, label string, pid int) {
 	arns := make([]string, n)
 	start := time.Now()
 	parallel(n, workers, func(i int) {
-		out, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: &arn, Name: aws.String(fmt.Sprintf("e%d", i)), Input: aws.String(fmt.Sprintf(`{"i":%d}`, i))})
+		a, err := c.start(ctx, arn, fmt.Sprintf("e%d", i), fmt.Sprintf(`{"i":%d}`, i))
 		if err != nil {
 			fail("start: %v", err)
 		}
-		arns[i] = *out.ExecutionArn
+		arns[i] = a
 	})
 	started := time.Since(start)
 	// Poll every execution until it is terminal, checking its output.
@@ -111,20 +162,20 @@ func runStandard(ctx context.Context, c *sfn.Client, arn string, n, workers int,
 	var mu sync.Mutex
 	parallel(n, workers, func(i int) {
 		for ctx.Err() == nil {
-			d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &arns[i]})
+			d, err := c.describe(ctx, arns[i])
 			if err != nil {
 				fail("describe: %v", err)
 			}
-			if d.Status == types.ExecutionStatusRunning {
+			if d.Status == string(types.ExecutionStatusRunning) {
 				time.Sleep(5 * time.Millisecond)
 				continue
 			}
 			want := fmt.Sprintf(`{"a":1,"b":2,"c":3,"d":4,"e":5,"i":%d}`, i)
-			if d.Status != types.ExecutionStatusSucceeded || !sameJSON(aws.ToString(d.Output), want) {
+			if d.Status != string(types.ExecutionStatusSucceeded) || !sameJSON(d.Output, want) {
 				bad.Add(1)
 			}
 			mu.Lock()
-			durations = append(durations, d.StopDate.Sub(*d.StartDate).Seconds()*1000)
+			durations = append(durations, (d.StopDate-d.StartDate)*1000)
 			mu.Unlock()
 			return
 		}
@@ -135,14 +186,14 @@ func runStandard(ctx context.Context, c *sfn.Client, arn string, n, workers int,
 		"p50_ms": r1(pct(durations, 50)), "p99_ms": r1(pct(durations, 99)), "rss_mb": r1(float64(loopback.RSS(pid)) / (1 << 20))})
 }
 
-func runSync(ctx context.Context, c *sfn.Client, arn string, n, workers int, label string, pid int) {
+func runSync(ctx context.Context, c calls, arn string, n, workers int, label string, pid int) {
 	var bad atomic.Int64
 	lat := make([]float64, n)
 	start := time.Now()
 	unsupported := false
 	parallel(n, workers, func(i int) {
 		t0 := time.Now()
-		out, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: &arn, Input: aws.String(fmt.Sprintf(`{"i":%d}`, i))})
+		out, err := c.startSync(ctx, arn, fmt.Sprintf(`{"i":%d}`, i))
 		lat[i] = time.Since(t0).Seconds() * 1000
 		if err != nil {
 			var ae smithy.APIError
@@ -153,7 +204,7 @@ func runSync(ctx context.Context, c *sfn.Client, arn string, n, workers int, lab
 			fail("start sync: %v", err)
 		}
 		want := fmt.Sprintf(`{"a":1,"b":2,"c":3,"d":4,"e":5,"i":%d}`, i)
-		if out.Status != types.SyncExecutionStatusSucceeded || !sameJSON(aws.ToString(out.Output), want) {
+		if out.Status != string(types.SyncExecutionStatusSucceeded) || !sameJSON(out.Output, want) {
 			bad.Add(1)
 		}
 	})

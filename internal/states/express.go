@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ceap/ceap/internal/asl"
@@ -161,6 +162,8 @@ type expressRecorder struct {
 	mu      sync.Mutex
 	pending map[string]*expressRecord
 	queue   chan *expressRecord
+	// dropped counts the records given up since the last report because the writers were behind.
+	dropped atomic.Int64
 }
 
 func newExpressRecorder(s *Service) *expressRecorder {
@@ -180,11 +183,21 @@ func (r *expressRecorder) track(rec *expressRecord) {
 	r.mu.Unlock()
 }
 
+// add hands a finished Express execution to the writers. When they are behind and the queue is
+// full the record is dropped instead of holding up the caller: the caller never waits on the
+// disk for a record that AWS does not keep at all.
 func (r *expressRecorder) add(rec *expressRecord) {
 	r.mu.Lock()
 	r.pending[rec.row.ARN] = rec
 	r.mu.Unlock()
-	r.queue <- rec
+	select {
+	case r.queue <- rec:
+	default:
+		r.mu.Lock()
+		delete(r.pending, rec.row.ARN)
+		r.mu.Unlock()
+		r.dropped.Add(1)
+	}
 }
 
 func (r *expressRecorder) pendingRecord(arn string) (*store.ExecutionRow, *execDoc, bool) {
@@ -246,6 +259,9 @@ func (r *expressRecorder) loop() {
 			}
 		}
 		r.flush(batch)
+		if n := r.dropped.Swap(0); n > 0 {
+			r.s.log.Warn("express_records_dropped", "count", n)
+		}
 	}
 }
 
