@@ -1,8 +1,11 @@
 // Package fsblob is the filesystem blob backend, the default: each blob is one file under the data
-// directory, named by its generated id. Writes are atomic: the body streams into a temporary file
-// that is flushed to disk and then renamed into place, and the rename is flushed too, so a crash
-// never leaves a torn blob visible and an acknowledged blob survives power loss. The flushes are
-// syncfs(2) calls shared by every concurrent Put (group commit).
+// directory, named by its generated id. Writes are atomic: the body streams into an unnamed file
+// (O_TMPFILE; a named temporary file where the filesystem lacks it) that is flushed to disk
+// (fdatasync of that file alone) and then linked (or renamed) into place, and the rename
+// is flushed too, so a crash never leaves a torn blob visible and an acknowledged blob survives
+// power loss. The renames are made durable by one fsync of the blob directory shared by every
+// concurrent Put (group commit). Nothing flushes the whole filesystem: syncfs(2) would also wait
+// for every other process's dirty pages.
 //
 // This package must never derive a path from anything but a validated blob id.
 package fsblob
@@ -15,6 +18,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -36,9 +40,11 @@ const (
 type Store struct {
 	root string
 	pool sync.Pool
-	// fsSync makes written bodies and renames durable with one syncfs(2) for all concurrent Puts
-	// (group commit), instead of an fsync of every file and of the directory for each.
-	fsSync *groupSync
+	// dirSync makes renames into the blob directory durable with one fsync of the directory for
+	// all concurrent Puts (group commit).
+	dirSync *groupSync
+	// anonymous is set when bodies are written to unnamed files (O_TMPFILE) and linked into place.
+	anonymous bool
 }
 
 var _ blob.Store = (*Store)(nil)
@@ -51,8 +57,9 @@ func New(dir string) (*Store, error) {
 			return nil, fmt.Errorf("create blob directory: %w", err)
 		}
 	}
-	s := &Store{root: dir, fsSync: &groupSync{dir: filepath.Join(dir, blobsDir)}}
+	s := &Store{root: dir, dirSync: &groupSync{dir: filepath.Join(dir, blobsDir)}}
 	s.pool.New = func() any { b := make([]byte, copyBuffer); return &b }
+	s.anonymous = anonymousWorks(filepath.Join(dir, blobsDir))
 	if err := s.removeStaleTemps(); err != nil {
 		return nil, err
 	}
@@ -81,50 +88,119 @@ func (s *Store) path(id string) string {
 // Put streams r into a new blob.
 func (s *Store) Put(ctx context.Context, r io.Reader) (blob.Info, error) {
 	id := blob.NewID()
-	tmp, err := os.CreateTemp(filepath.Join(s.root, tmpDir), id+"-*")
+	f, err := s.create(id)
 	if err != nil {
-		return blob.Info{}, fmt.Errorf("create blob temp file: %w", err)
+		return blob.Info{}, err
 	}
-	committed := false
+	published := false
 	defer func() {
-		if !committed {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
+		if !published {
+			_ = f.Close()
+			if !s.anonymous {
+				_ = os.Remove(f.Name())
+			}
 		}
 	}()
 	bufp := s.pool.Get().(*[]byte)
-	n, err := io.CopyBuffer(tmp, ctxReader{ctx: ctx, r: r}, *bufp)
+	// writerOnly hides the file's ReadFrom, which would copy through a buffer of its own.
+	n, err := io.CopyBuffer(writerOnly{f}, ctxReader{ctx: ctx, r: r}, *bufp)
 	s.pool.Put(bufp)
 	if err != nil {
 		return blob.Info{}, fmt.Errorf("write blob: %w", err)
 	}
-	if err := tmp.Close(); err != nil {
-		return blob.Info{}, fmt.Errorf("close blob: %w", err)
+	// The body is on disk before its name appears (each Put flushes only its own file, so
+	// concurrent Puts flush in parallel) ...
+	if err := unix.Fdatasync(int(f.Fd())); err != nil {
+		return blob.Info{}, fmt.Errorf("flush blob: %w", err)
 	}
-	// The body is on disk before its name appears ...
-	if err := s.fsSync.sync(); err != nil {
+	if err := s.publish(f, id); err != nil {
 		return blob.Info{}, err
 	}
-	if err := os.Rename(tmp.Name(), s.path(id)); err != nil {
-		return blob.Info{}, fmt.Errorf("publish blob: %w", err)
-	}
-	committed = true
+	published = true
 	// ... and the name is on disk before Put returns.
-	if err := s.fsSync.sync(); err != nil {
+	if err := s.dirSync.sync(); err != nil {
 		return blob.Info{}, err
 	}
 	return blob.Info{ID: id, Size: n, Created: time.Now()}, nil
 }
 
-// syncFS writes back every dirty page and inode of the filesystem holding dir and waits for it.
-func syncFS(dir string) error {
+// create opens the file a new blob is written to: an unnamed file in the blob directory when the
+// filesystem supports O_TMPFILE (a crash before publish leaves nothing to clean up, and publishing
+// is one link), otherwise a named temporary file in the temp directory.
+func (s *Store) create(id string) (*os.File, error) {
+	if s.anonymous {
+		f, err := openAnonymous(filepath.Join(s.root, blobsDir))
+		if err != nil {
+			return nil, fmt.Errorf("create blob file: %w", err)
+		}
+		return f, nil
+	}
+	f, err := os.CreateTemp(filepath.Join(s.root, tmpDir), id+"-*")
+	if err != nil {
+		return nil, fmt.Errorf("create blob temp file: %w", err)
+	}
+	return f, nil
+}
+
+// publish gives a written, flushed file the blob's name and closes it.
+func (s *Store) publish(f *os.File, id string) error {
+	if s.anonymous {
+		// Linking through /proc needs no privilege (AT_EMPTY_PATH would).
+		err := unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(int(f.Fd())), unix.AT_FDCWD, s.path(id), unix.AT_SYMLINK_FOLLOW)
+		if err != nil {
+			return fmt.Errorf("publish blob: %w", err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("close blob: %w", err)
+		}
+		return nil
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close blob: %w", err)
+	}
+	if err := os.Rename(f.Name(), s.path(id)); err != nil {
+		_ = os.Remove(f.Name())
+		return fmt.Errorf("publish blob: %w", err)
+	}
+	return nil
+}
+
+func openAnonymous(dir string) (*os.File, error) {
+	fd, err := unix.Open(dir, unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), dir), nil
+}
+
+// anonymousWorks reports whether unnamed files can be created in dir and linked into it.
+func anonymousWorks(dir string) bool {
+	f, err := openAnonymous(dir)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	probe := filepath.Join(dir, ".probe-"+blob.NewID())
+	if unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(int(f.Fd())), unix.AT_FDCWD, probe, unix.AT_SYMLINK_FOLLOW) != nil {
+		return false
+	}
+	_ = os.Remove(probe)
+	return true
+}
+
+type writerOnly struct{ w io.Writer }
+
+func (w writerOnly) Write(p []byte) (int, error) { return w.w.Write(p) }
+
+// syncDir flushes dir's entries (the renames into it) to disk.
+func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("open blob directory: %w", err)
 	}
 	defer d.Close()
-	if err := unix.Syncfs(int(d.Fd())); err != nil {
-		return fmt.Errorf("sync blob filesystem: %w", err)
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync blob directory: %w", err)
 	}
 	return nil
 }
@@ -220,8 +296,8 @@ func (s *Store) Walk(ctx context.Context, fn func(blob.Info) error) error {
 	}
 }
 
-// groupSync flushes the filesystem holding a directory (syncfs) on behalf of every caller that
-// asked before the flush began: concurrent Puts share one flush instead of paying one each.
+// groupSync flushes a directory on behalf of every caller that asked before the flush began:
+// concurrent Puts share one flush instead of paying one each.
 type groupSync struct {
 	dir     string
 	mu      sync.Mutex
@@ -252,7 +328,7 @@ func (g *groupSync) loop() {
 			return
 		}
 		g.mu.Unlock()
-		err := syncFS(g.dir)
+		err := syncDir(g.dir)
 		for _, ch := range batch {
 			ch <- err
 		}

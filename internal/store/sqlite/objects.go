@@ -36,6 +36,42 @@ func scanBucket(row interface{ Scan(...any) error }) (*store.BucketRow, error) {
 	return b, nil
 }
 
+// readStmtPrefix marks, in the statement cache, statements prepared on the read pool (database/sql
+// prepares them once on each reader connection) rather than on the writer.
+const readStmtPrefix = "read:"
+
+// readStmt returns query prepared on the read pool. The object reads on the request path (GET,
+// HEAD, listings) use it: parsing and planning a statement costs more than running it.
+func (db *DB) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	key := readStmtPrefix + query
+	if st, ok := db.stmts.Load(key); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.readers.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := db.stmts.LoadOrStore(key, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// readRow runs a one-row query prepared on the read pool and scans it; no row is store.ErrNotFound.
+func readRow[T any](ctx context.Context, db *DB, scan func(interface{ Scan(...any) error }) (T, error), query string, args ...any) (T, error) {
+	var zero T
+	st, err := db.readStmt(ctx, query)
+	if err != nil {
+		return zero, err
+	}
+	v, err := scan(st.QueryRowContext(ctx, args...))
+	if err != nil {
+		return zero, notFound(err)
+	}
+	return v, nil
+}
+
 // BucketGet returns a bucket by name.
 func (db *DB) BucketGet(ctx context.Context, name string) (*store.BucketRow, error) {
 	var b *store.BucketRow
@@ -146,9 +182,19 @@ func scanObject(row interface{ Scan(...any) error }) (*store.ObjectRow, error) {
 	return o, nil
 }
 
-func queryObjects(ctx context.Context, q interface {
+// querier is a connection (QueryContext with a query) or a prepared statement (queryStmt).
+type querier interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, query string, args ...any) ([]*store.ObjectRow, error) {
+}
+
+// queryStmt adapts a prepared statement to querier; the query argument is ignored.
+type queryStmt struct{ *sql.Stmt }
+
+func (q queryStmt) QueryContext(ctx context.Context, _ string, args ...any) (*sql.Rows, error) {
+	return q.Stmt.QueryContext(ctx, args...)
+}
+
+func queryObjects(ctx context.Context, q querier, query string, args ...any) ([]*store.ObjectRow, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -235,15 +281,12 @@ func (db *DB) putObject(ctx context.Context, tx *sql.Tx, p *store.ObjectPutParam
 // ObjectGet returns one version.
 func (db *DB) ObjectGet(ctx context.Context, p *store.ObjectGetParams) (*store.ObjectRow, error) {
 	var o *store.ObjectRow
-	err := db.read(ctx, func(c *sql.Conn) error {
-		var err error
-		if p.VersionID == "" {
-			o, err = scanObject(c.QueryRowContext(ctx, `SELECT `+objectCols+` FROM s3_objects WHERE bucket = ? AND key = ? AND is_latest = 1`, p.Bucket, []byte(p.Key)))
-		} else {
-			o, err = scanObject(c.QueryRowContext(ctx, `SELECT `+objectCols+` FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = ?`, p.Bucket, []byte(p.Key), p.VersionID))
-		}
-		return notFound(err)
-	})
+	var err error
+	if p.VersionID == "" {
+		o, err = readRow(ctx, db, scanObject, `SELECT `+objectCols+` FROM s3_objects WHERE bucket = ? AND key = ? AND is_latest = 1`, p.Bucket, []byte(p.Key))
+	} else {
+		o, err = readRow(ctx, db, scanObject, `SELECT `+objectCols+` FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = ?`, p.Bucket, []byte(p.Key), p.VersionID)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("object %s: %w", p.Key, err)
 	}
@@ -285,13 +328,12 @@ func deleteObject(ctx context.Context, tx *sql.Tx, p *store.ObjectDeleteParams) 
 // ObjectList lists current versions by key.
 func (db *DB) ObjectList(ctx context.Context, p *store.ObjectListParams) ([]*store.ObjectRow, error) {
 	var out []*store.ObjectRow
-	err := db.read(ctx, func(c *sql.Conn) error {
-		var err error
-		out, err = queryObjects(ctx, c, `SELECT `+objectCols+` FROM s3_objects
-			WHERE bucket = ? AND is_latest = 1 AND delete_marker = 0 AND key > ? AND key >= ? ORDER BY key LIMIT ?`,
-			p.Bucket, []byte(p.After), []byte(p.Prefix), p.Limit)
-		return err
-	})
+	st, err := db.readStmt(ctx, `SELECT `+objectCols+` FROM s3_objects
+			WHERE bucket = ? AND is_latest = 1 AND delete_marker = 0 AND key > ? AND key >= ? ORDER BY key LIMIT ?`)
+	if err != nil {
+		return nil, err
+	}
+	out, err = queryObjects(ctx, queryStmt{st}, ``, p.Bucket, []byte(p.After), []byte(p.Prefix), p.Limit)
 	return out, err
 }
 
