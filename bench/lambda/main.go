@@ -60,7 +60,6 @@ type config struct {
 	tpN         int
 	tpTime      time.Duration
 	coldN       int
-	startN      int
 	src         string
 	label       string
 	serverPID   int
@@ -75,8 +74,7 @@ func main() {
 	flag.IntVar(&c.conc, "c", 8, "concurrent clients (and reserved concurrency) in the throughput phase")
 	flag.IntVar(&c.tpN, "n", 40000, "invokes in the throughput phase")
 	flag.DurationVar(&c.tpTime, "tp-time", 20*time.Second, "stop the throughput phase after this long")
-	flag.IntVar(&c.coldN, "cold", 7, "freshly created functions to cold-start")
-	flag.IntVar(&c.startN, "starts", 20, "standalone starts of the bootstrap binary")
+	flag.IntVar(&c.coldN, "cold", 15, "freshly created functions to cold-start (each after a start of the bootstrap alone)")
 	flag.StringVar(&c.src, "src", "./bench/lambda/fn", "package of the function to build")
 	flag.StringVar(&c.label, "label", "ceap", "label of the server in the output")
 	flag.IntVar(&c.serverPID, "server-pid", 0, "server process id, to report its memory")
@@ -347,12 +345,19 @@ func (b *bench) parallel(ctx context.Context, name string, n int, limit time.Dur
 var initDuration = regexp.MustCompile(`Init Duration: ([0-9.]+) ms`)
 
 func (b *bench) cold(ctx context.Context, bootstrap string) error {
-	starts, err := bootstrapStarts(ctx, bootstrap, b.cfg.startN)
+	stub, err := newRuntimeStub()
 	if err != nil {
 		return err
 	}
-	var firsts, inits []float64
+	defer stub.close()
+	// The bootstrap alone and the cold invokes alternate, so both see the same machine load.
+	var starts, firsts, inits []float64
 	for i := range b.cfg.coldN {
+		alone, err := stub.startOnce(ctx, bootstrap)
+		if err != nil {
+			return err
+		}
+		starts = append(starts, ms(alone))
 		name, err := b.create(ctx, "cold-"+strconv.Itoa(i), 0)
 		if err != nil {
 			return err
@@ -380,20 +385,35 @@ func (b *bench) cold(ctx context.Context, bootstrap string) error {
 		"phase": "cold_start", "server": b.cfg.label, "functions": len(firsts),
 		"first_invoke_median_ms": pct(firsts, 50), "first_invoke_max_ms": pct(firsts, 100),
 		"report_init_duration_median_ms": pct(inits, 50),
-		"bootstrap_alone_median_ms":      pct(starts, 50), "bootstrap_starts": len(starts),
-		"extra_median_ms": round(extra), "target_extra_ms": targetColdExtraMs, "target_met": extra < targetColdExtraMs,
+		"bootstrap_alone_median_ms":      pct(starts, 50),
+		"extra_median_ms":                round(extra), "target_extra_ms": targetColdExtraMs, "target_met": extra < targetColdExtraMs,
 		"server_rss_mb": rssMB(b.cfg.serverPID), "loadavg": loadavg(),
 	})
 	return nil
 }
 
-// bootstrapStarts runs the bootstrap n times on its own against a minimal Runtime API served here
-// (one event, then the process is killed) and returns how long each took from exec to the
-// function's response: the binary's own start plus one bare invocation, with no ceap involved.
-func bootstrapStarts(ctx context.Context, bin string, n int) ([]float64, error) {
-	responded := make(chan struct{}, 1)
+// runtimeStub is a minimal Runtime API served by the benchmark itself: it hands out one event per
+// /next and reports each response, so the bootstrap can be timed with no ceap involved.
+type runtimeStub struct {
+	addr      string
+	srv       *http.Server
+	responded chan struct{}
+	mu        sync.Mutex
+	served    bool // this start's one event is handed out; later /next calls wait
+}
+
+func newRuntimeStub() (*runtimeStub, error) {
+	st := &runtimeStub{responded: make(chan struct{}, 1)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", func(w http.ResponseWriter, r *http.Request) {
+		st.mu.Lock()
+		again := st.served
+		st.served = true
+		st.mu.Unlock()
+		if again {
+			<-r.Context().Done() // until the process is killed
+			return
+		}
 		w.Header().Set("Lambda-Runtime-Aws-Request-Id", "start-probe")
 		w.Header().Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(time.Now().Add(time.Minute).UnixMilli(), 10))
 		w.Header().Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:000000000000:function:start-probe")
@@ -402,7 +422,7 @@ func bootstrapStarts(ctx context.Context, bin string, n int) ([]float64, error) 
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusAccepted)
 		select {
-		case responded <- struct{}{}:
+		case st.responded <- struct{}{}:
 		default:
 		}
 	})
@@ -410,31 +430,33 @@ func bootstrapStarts(ctx context.Context, bin string, n int) ([]float64, error) 
 	if err != nil {
 		return nil, fmt.Errorf("runtime API stub: %w", err)
 	}
-	srv := &http.Server{Handler: mux}
-	go func() { _ = srv.Serve(l) }()
-	defer srv.Close()
-	var out []float64
-	for range n {
-		d, err := startOnce(ctx, bin, l.Addr().String(), responded)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ms(d))
-	}
-	return out, nil
+	st.addr = l.Addr().String()
+	st.srv = &http.Server{Handler: mux}
+	go func() { _ = st.srv.Serve(l) }()
+	return st, nil
 }
 
-// startOnce execs the bootstrap against the stub at addr and waits (at most 10 s) for its response.
-func startOnce(ctx context.Context, bin, addr string, responded chan struct{}) (time.Duration, error) {
+func (st *runtimeStub) close() { _ = st.srv.Close() }
+
+// startOnce execs the bootstrap against the stub and waits (at most 10 s) for its response to the
+// first event: the binary's own start plus one bare invocation. The process is then killed.
+func (st *runtimeStub) startOnce(ctx context.Context, bin string) (time.Duration, error) {
+	st.mu.Lock()
+	st.served = false
+	st.mu.Unlock()
+	select { // a response left over from an earlier start
+	case <-st.responded:
+	default:
+	}
 	cmd := exec.Command(bin)
-	cmd.Env = []string{"AWS_LAMBDA_RUNTIME_API=" + addr, "PATH=/usr/bin:/bin"}
+	cmd.Env = []string{"AWS_LAMBDA_RUNTIME_API=" + st.addr, "PATH=/usr/bin:/bin"}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return 0, fmt.Errorf("start bootstrap: %w", err)
 	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 	select {
-	case <-responded:
+	case <-st.responded:
 		return time.Since(start), nil
 	case <-time.After(10 * time.Second):
 		return 0, errors.New("bootstrap gave no response within 10 s")
