@@ -7,6 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,13 +29,99 @@ const (
 // codec encodes history chunks, reusing DEFLATE writers (each holds large tables).
 type codec struct {
 	deflaters sync.Pool
+	// details lists asl.HistoryEvent's detail fields (found once): an event sets one of about
+	// forty, and writing the one set beats encoding/json visiting them all.
+	detailsOnce sync.Once
+	details     []eventDetail
+}
+
+// eventDetail is a detail field of asl.HistoryEvent: its index and its JSON key, as
+// `,"name":`.
+type eventDetail struct {
+	index int
+	key   string
+}
+
+// detailFields finds the detail fields, or nil when asl.HistoryEvent is not the shape
+// marshalEvents writes (then it falls back to encoding/json).
+func (c *codec) detailFields() []eventDetail {
+	c.detailsOnce.Do(func() {
+		// The JSON keys of the fields that are not details, in order.
+		header := [...]string{"timestamp", "type", "id", "previousEventId"}
+		t := reflect.TypeFor[asl.HistoryEvent]()
+		var details []eventDetail
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if i < len(header) {
+				if name != header[i] || opts != "" {
+					return
+				}
+				continue
+			}
+			if f.Type.Kind() != reflect.Pointer || opts != "omitempty" || name == "" || name == "-" {
+				return
+			}
+			details = append(details, eventDetail{index: i, key: `,"` + name + `":`})
+		}
+		c.details = details
+	})
+	return c.details
+}
+
+// marshalEvents encodes events exactly as json.Marshal does, faster.
+func (c *codec) marshalEvents(events []asl.HistoryEvent) []byte {
+	details := c.detailFields()
+	if details == nil || len(events) == 0 {
+		return marshal(events)
+	}
+	b := make([]byte, 0, 320*len(events))
+	b = append(b, '[')
+	for i := range events {
+		ev := &events[i]
+		if y := ev.Timestamp.Year(); y < 0 || y > 9999 || !plainJSONString(ev.Type) {
+			return marshal(events)
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"timestamp":`...)
+		b = ev.Timestamp.AppendFormat(b, `"`+time.RFC3339Nano+`"`)
+		b = append(b, `,"type":"`...)
+		b = append(b, ev.Type...)
+		b = append(b, `","id":`...)
+		b = strconv.AppendInt(b, ev.ID, 10)
+		b = append(b, `,"previousEventId":`...)
+		b = strconv.AppendInt(b, ev.PreviousEventID, 10)
+		v := reflect.ValueOf(ev).Elem()
+		for _, d := range details {
+			f := v.Field(d.index)
+			if f.IsNil() {
+				continue
+			}
+			b = append(b, d.key...)
+			b = append(b, marshal(f.Interface())...)
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// plainJSONString says whether s is written in JSON as itself between quotes.
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 // encodeHistory encodes a history chunk, compressed when compress is set and the chunk is
 // large enough. Standard executions compress (their commits wait on the bytes); Express records
 // do not (they are written off the request path, where the CPU is what is short).
 func (c *codec) encodeHistory(events []asl.HistoryEvent, compress bool) []byte {
-	raw := marshal(events)
+	raw := c.marshalEvents(events)
 	if !compress || len(raw) < compressAtLeast {
 		return raw
 	}

@@ -1,6 +1,9 @@
 package states
 
 import (
+	"bytes"
+	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 
@@ -46,9 +49,48 @@ func BenchmarkEncodeHistory(b *testing.B) {
 			marshal(events)
 		}
 	})
+	b.Run("marshalEvents", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			c.marshalEvents(events)
+		}
+	})
 	b.Run("json+deflate", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			c.encodeHistory(events, true)
 		}
 	})
+}
+
+func TestMarshalEventsMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
+	var c codec
+	if c.detailFields() == nil {
+		t.Fatal("asl.HistoryEvent is no longer the shape marshalEvents writes")
+	}
+	events := sampleHistory(t)
+	// One event per detail field, each field's struct filled with awkward strings.
+	typ := reflect.TypeFor[asl.HistoryEvent]()
+	for i := 4; i < typ.NumField(); i++ {
+		ev := asl.HistoryEvent{Timestamp: time.Date(2026, 1, 2, 3, 4, 5, 600700000, time.UTC), Type: "TaskFailed", ID: int64(i), PreviousEventID: int64(i - 1)}
+		d := reflect.New(typ.Field(i).Type.Elem())
+		for j := 0; j < d.Elem().NumField(); j++ {
+			if f := d.Elem().Field(j); f.Kind() == reflect.String {
+				f.SetString("a<b>&\"c\"\u2028\\ é")
+			}
+		}
+		reflect.ValueOf(&ev).Elem().Field(i).Set(d)
+		events = append(events, ev)
+	}
+	// Fallbacks: an odd type name and a timestamp JSON cannot write.
+	odd := append([]asl.HistoryEvent(nil), events[0])
+	odd[0].Type = "Odd\"<Type>"
+	for _, evs := range [][]asl.HistoryEvent{events, odd, nil, {}} {
+		want, err := json.Marshal(evs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.marshalEvents(evs); !bytes.Equal(got, want) {
+			t.Fatalf("marshalEvents:\n%s\nwant\n%s", got, want)
+		}
+	}
 }

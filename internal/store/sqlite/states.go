@@ -103,23 +103,33 @@ func scanExecution(row interface{ Scan(...any) error }, extra ...any) (*store.Ex
 	return e, row.Scan(dst...)
 }
 
+// Queries of ExecutionGet, prepared once on the reader pool.
+const (
+	executionGetQuery         = `SELECT ` + executionCols + ` FROM sfn_executions WHERE arn = ?`
+	executionGetSnapshotQuery = `SELECT ` + executionCols + `, snapshot FROM sfn_executions WHERE arn = ?`
+)
+
 // ExecutionGet returns one execution.
 func (db *DB) ExecutionGet(ctx context.Context, p *store.ExecutionGetParams) (*store.ExecutionRow, error) {
-	var e *store.ExecutionRow
-	err := db.read(ctx, func(c *sql.Conn) error {
-		var err error
-		if p.WithSnapshot {
-			var snap []byte
-			e, err = scanExecution(c.QueryRowContext(ctx, `SELECT `+executionCols+`, snapshot FROM sfn_executions WHERE arn = ?`, p.ARN), &snap)
-			if err == nil {
-				e.Snapshot = snap
-			}
-		} else {
-			e, err = scanExecution(c.QueryRowContext(ctx, `SELECT `+executionCols+` FROM sfn_executions WHERE arn = ?`, p.ARN))
-		}
-		return notFound(err)
-	})
+	query := executionGetQuery
+	if p.WithSnapshot {
+		query = executionGetSnapshotQuery
+	}
+	stmt, err := db.readStmt(ctx, query)
 	if err != nil {
+		return nil, fmt.Errorf("execution %s: %w", p.ARN, err)
+	}
+	var e *store.ExecutionRow
+	if p.WithSnapshot {
+		var snap []byte
+		e, err = scanExecution(stmt.QueryRowContext(ctx, p.ARN), &snap)
+		if err == nil {
+			e.Snapshot = snap
+		}
+	} else {
+		e, err = scanExecution(stmt.QueryRowContext(ctx, p.ARN))
+	}
+	if err = notFound(err); err != nil {
 		return nil, fmt.Errorf("execution %s: %w", p.ARN, err)
 	}
 	return e, nil
