@@ -226,13 +226,13 @@ func (db *DB) putObject(ctx context.Context, tx *sql.Tx, p *store.ObjectPutParam
 	o := &p.Row
 	key := []byte(o.Key)
 	var one int
-	if err := tx.QueryRowContext(ctx, `SELECT 1 FROM s3_buckets WHERE name = ?`, o.Bucket).Scan(&one); err != nil {
+	if err := db.txRow(ctx, tx, `SELECT 1 FROM s3_buckets WHERE name = ?`, o.Bucket).Scan(&one); err != nil {
 		return nil, fmt.Errorf("bucket %s: %w", o.Bucket, notFound(err))
 	}
 	if p.IfNoneMatch || p.IfMatchETag != "" {
 		var marker bool
 		var etag string
-		err := tx.QueryRowContext(ctx, `SELECT delete_marker, etag FROM s3_objects WHERE bucket = ? AND key = ? AND is_latest = 1`, o.Bucket, key).Scan(&marker, &etag)
+		err := db.txRow(ctx, tx, `SELECT delete_marker, etag FROM s3_objects WHERE bucket = ? AND key = ? AND is_latest = 1`, o.Bucket, key).Scan(&marker, &etag)
 		exists := err == nil && !marker
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
@@ -252,13 +252,13 @@ func (db *DB) putObject(ctx context.Context, tx *sql.Tx, p *store.ObjectPutParam
 	res := &store.ObjectPutResult{}
 	if o.VersionID == "null" {
 		var blobs string
-		err := tx.QueryRowContext(ctx, `DELETE FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = 'null' RETURNING blobs`, o.Bucket, key).Scan(&blobs)
+		err := db.txRow(ctx, tx, `DELETE FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = 'null' RETURNING blobs`, o.Bucket, key).Scan(&blobs)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
 		res.Freed = strings.Fields(blobs)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE s3_objects SET is_latest = 0, noncurrent_since = ? WHERE bucket = ? AND key = ? AND is_latest = 1`,
+	if _, err := db.txExec(ctx, tx, `UPDATE s3_objects SET is_latest = 0, noncurrent_since = ? WHERE bucket = ? AND key = ? AND is_latest = 1`,
 		store.Millis(o.Created), o.Bucket, key); err != nil {
 		return nil, err
 	}
@@ -276,6 +276,24 @@ func (db *DB) putObject(ctx context.Context, tx *sql.Tx, p *store.ObjectPutParam
 	}
 	res.Seq, err = r.LastInsertId()
 	return res, err
+}
+
+// txRow runs a one-row query inside tx with a statement prepared on the writer (see stmt).
+func (db *DB) txRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	st, err := db.stmt(ctx, tx, query)
+	if err != nil {
+		return tx.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// txExec runs a statement inside tx, prepared on the writer (see stmt).
+func (db *DB) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	st, err := db.stmt(ctx, tx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
 }
 
 // ObjectGet returns one version.
