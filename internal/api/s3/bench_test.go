@@ -68,3 +68,39 @@ func BenchmarkGetSmall(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkListPage measures one ListObjectsV2 page of 1,000 keys.
+func BenchmarkListPage(b *testing.B) {
+	c := benchClient(b)
+	ctx := context.Background()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bench")}); err != nil {
+		b.Fatal(err)
+	}
+	const keys = 1000
+	var n atomic.Int64
+	errs := make(chan error, 16)
+	for range 16 {
+		go func() {
+			var err error
+			for i := n.Add(1); i <= keys && err == nil; i = n.Add(1) {
+				_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bench"), Key: aws.String(fmt.Sprintf("p/%06d", i)), Body: bytes.NewReader([]byte("x"))})
+			}
+			errs <- err
+		}()
+	}
+	for range 16 {
+		if err := <-errs; err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		out, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("bench"), Prefix: aws.String("p/"), MaxKeys: aws.Int32(keys)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(out.Contents) != keys {
+			b.Fatalf("listed %d keys, want %d", len(out.Contents), keys)
+		}
+	}
+}
