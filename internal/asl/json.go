@@ -29,6 +29,10 @@ func compactJSON(v any) string {
 	return string(b)
 }
 
+// CompactJSON renders a state machine value (as decoded from JSON) as compact JSON, byte for
+// byte as encoding/json does with HTML escaping off, without encoding/json's reflection.
+func CompactJSON(v any) string { return compactJSON(v) }
+
 // appendJSON appends v; ok is false for a value it does not handle.
 func appendJSON(b []byte, v any) ([]byte, bool) {
 	switch x := v.(type) {

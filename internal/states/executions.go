@@ -1,7 +1,6 @@
 package states
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -117,13 +116,8 @@ func decodeJSON(s string) (any, error) {
 	return v, nil
 }
 
-func compact(v any) string {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.Encode(v)
-	return strings.TrimSuffix(buf.String(), "\n")
-}
+// compact renders a value as compact JSON without HTML escaping.
+func compact(v any) string { return asl.CompactJSON(v) }
 
 // StartExecution starts an execution of a state machine, version or alias. A Standard
 // execution runs its pure steps at once and is committed, with its history, before this
