@@ -52,8 +52,10 @@ type config struct {
 	events     int
 	streams    int
 	termEvery  int
+	rareEvery  int
 	jsonEvery  int
 	runs       int
+	jsonRuns   int
 	label      string
 	serverPID  int
 	runTimeout time.Duration
@@ -65,8 +67,10 @@ func main() {
 	flag.IntVar(&c.events, "events", 1000000, "events to put")
 	flag.IntVar(&c.streams, "streams", 4, "log streams the events are spread over (put in parallel)")
 	flag.IntVar(&c.termEvery, "term-every", 100, "one event in this many holds the term")
+	flag.IntVar(&c.rareEvery, "rare-every", 10000, "one event in this many holds the rare term")
 	flag.IntVar(&c.jsonEvery, "json-every", 1000, "one event in this many has status 500")
-	flag.IntVar(&c.runs, "runs", 5, "timed runs of each filter")
+	flag.IntVar(&c.runs, "runs", 5, "timed runs of each term filter")
+	flag.IntVar(&c.jsonRuns, "json-runs", 3, "timed runs of the JSON filter")
 	flag.StringVar(&c.label, "label", "ceap", "label of the server in the output")
 	flag.IntVar(&c.serverPID, "server-pid", 0, "server process id, to report its memory")
 	flag.DurationVar(&c.runTimeout, "filter-timeout", 2*time.Minute, "give up on one filter run after this long")
@@ -76,8 +80,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	if c.streams < 1 || c.termEvery < 1 || c.jsonEvery < 1 || c.runs < 1 {
-		fmt.Fprintln(os.Stderr, "--streams, --term-every, --json-every and --runs must be positive")
+	if c.streams < 1 || c.termEvery < 1 || c.rareEvery < 1 || c.jsonEvery < 1 || c.runs < 1 || c.jsonRuns < 1 {
+		fmt.Fprintln(os.Stderr, "--streams, --term-every, --rare-every, --json-every, --runs and --json-runs must be positive")
 		os.Exit(2)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
@@ -107,22 +111,23 @@ func run(ctx context.Context, client *cloudwatchlogs.Client, c config) error {
 	}()
 	end := time.Now().Truncate(time.Millisecond)
 	start := end.Add(-window)
-	termWant, jsonWant, err := put(ctx, client, c, group, start)
+	want, err := put(ctx, client, c, group, start)
 	if err != nil {
 		return err
 	}
 	filters := []struct {
 		phase, pattern string
-		want           int
+		want, runs     int
 		target         time.Duration
 	}{
-		{"filter_term", "needle", termWant, targetTermFilter},
-		{"filter_json", "{ $.status = 500 }", jsonWant, 0},
+		{"filter_term", "needle", want.term, c.runs, targetTermFilter},
+		{"filter_rare_term", "zebra", want.rare, c.runs, targetTermFilter},
+		{"filter_json", "{ $.status = 500 }", want.json, c.jsonRuns, 0},
 	}
 	for _, f := range filters {
 		var secs []float64
 		var pages, got int
-		for range c.runs {
+		for range f.runs {
 			rctx, cancel := context.WithTimeout(ctx, c.runTimeout)
 			t0 := time.Now()
 			got, pages, err = filter(rctx, client, group, f.pattern, start, end)
@@ -148,12 +153,15 @@ func run(ctx context.Context, client *cloudwatchlogs.Client, c config) error {
 	return nil
 }
 
-// message is event i's text: a JSON access-log line; one in termEvery carries the word "needle"
-// and one in jsonEvery has status 500 (chosen so that the two sets overlap only by arithmetic).
+// message is event i's text: a JSON access-log line; one in termEvery carries the word "needle",
+// one in rareEvery the word "zebra", and one in jsonEvery has status 500.
 func message(i int, c config) string {
 	status, msg := 200, "served from origin"
 	if i%c.termEvery == 0 {
 		msg = "served from cache needle hit"
+	}
+	if i%c.rareEvery == 3%c.rareEvery {
+		msg += " zebra"
 	}
 	if i%c.jsonEvery == 7%c.jsonEvery {
 		status = 500
@@ -161,16 +169,22 @@ func message(i int, c config) string {
 	return fmt.Sprintf(`{"level":"info","req":%d,"path":"/api/items/%d","status":%d,"ms":%d,"msg":%q}`, i, i%9973, status, i%250, msg)
 }
 
+// expected is how many of the events put each filter must match.
+type expected struct{ term, rare, json int }
+
 // put writes c.events events spread evenly over [start, start+window) into c.streams streams, one
-// goroutine per stream, and returns how many hold the term and how many have status 500.
-func put(ctx context.Context, client *cloudwatchlogs.Client, c config, group string, start time.Time) (int, int, error) {
-	termWant, jsonWant := 0, 0
+// goroutine per stream, and returns how many each filter must match.
+func put(ctx context.Context, client *cloudwatchlogs.Client, c config, group string, start time.Time) (expected, error) {
+	var want expected
 	for i := range c.events {
 		if i%c.termEvery == 0 {
-			termWant++
+			want.term++
+		}
+		if i%c.rareEvery == 3%c.rareEvery {
+			want.rare++
 		}
 		if i%c.jsonEvery == 7%c.jsonEvery {
-			jsonWant++
+			want.json++
 		}
 	}
 	step := float64(window.Milliseconds()) / float64(max(c.events, 1))
@@ -220,7 +234,7 @@ func put(ctx context.Context, client *cloudwatchlogs.Client, c config, group str
 	secs := time.Since(t0).Seconds()
 	for _, err := range errs {
 		if err != nil {
-			return 0, 0, err
+			return expected{}, err
 		}
 	}
 	total := 0
@@ -230,9 +244,9 @@ func put(ctx context.Context, client *cloudwatchlogs.Client, c config, group str
 	emit(map[string]any{
 		"phase": "put", "server": c.label, "events": c.events, "streams": c.streams, "batches": total,
 		"seconds": round(secs), "events_per_s": round(float64(c.events) / secs),
-		"term_events": termWant, "json_events": jsonWant, "server_rss_mb": rssMB(c.serverPID), "loadavg": loadavg(),
+		"term_events": want.term, "rare_term_events": want.rare, "json_events": want.json, "server_rss_mb": rssMB(c.serverPID), "loadavg": loadavg(),
 	})
-	return termWant, jsonWant, nil
+	return want, nil
 }
 
 // filter runs FilterLogEvents over [start, end] with pattern, following every nextToken, and
