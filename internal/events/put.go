@@ -137,6 +137,13 @@ func (s *Service) put(ctx context.Context, account, region string, e Event) (str
 	if at.IsZero() {
 		at = s.cfg.Clock.Now()
 	}
+	rows, err := s.enabledRules(ctx, account)
+	if err != nil {
+		return "", err
+	}
+	if len(rows) == 0 { // nothing can match: no need to build the event document
+		return uuid.NewString(), nil
+	}
 	resources := e.Resources
 	if resources == nil {
 		resources = []string{}
@@ -151,17 +158,10 @@ func (s *Service) put(ctx context.Context, account, region string, e Event) (str
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return "", fmt.Errorf("decode event: %w", err)
 	}
-	rows, err := s.cfg.Store.RuleList(ctx, &store.RuleListParams{Account: account, Bus: DefaultBus})
-	if err != nil {
-		return "", fmt.Errorf("list rules: %w", err)
-	}
 	matched := false
 	now := s.cfg.Clock.Now()
 	var outbox []*store.DeliveryRow
 	for _, row := range rows {
-		if row.State == "DISABLED" {
-			continue
-		}
 		rule, err := ruleFromRow(row)
 		if err != nil {
 			return "", err
@@ -290,3 +290,36 @@ func (s *Service) invoke(ctx context.Context, account string, t Target, input st
 	}
 	return fmt.Errorf("target %s: unsupported ARN %s", t.Id, t.Arn)
 }
+
+// ruleCacheTTL is how long a node trusts its list of an account's rules: a rule changed on this
+// node is seen at once (the cache is dropped), one changed on another node within this time.
+const ruleCacheTTL = time.Second
+
+type cachedRules struct {
+	rows []*store.RuleRow
+	at   time.Time
+}
+
+// enabledRules returns the enabled rules of an account's default bus, from a short-lived cache:
+// every Step Functions status change is an event, and most accounts have few rules or none.
+func (s *Service) enabledRules(ctx context.Context, account string) ([]*store.RuleRow, error) {
+	now := s.cfg.Clock.Now()
+	if c, ok := s.ruleCache.Load(account); ok && now.Sub(c.(*cachedRules).at) < ruleCacheTTL {
+		return c.(*cachedRules).rows, nil
+	}
+	rows, err := s.cfg.Store.RuleList(ctx, &store.RuleListParams{Account: account, Bus: DefaultBus})
+	if err != nil {
+		return nil, fmt.Errorf("list rules: %w", err)
+	}
+	enabled := rows[:0:0]
+	for _, r := range rows {
+		if r.State != "DISABLED" {
+			enabled = append(enabled, r)
+		}
+	}
+	s.ruleCache.Store(account, &cachedRules{rows: enabled, at: now})
+	return enabled, nil
+}
+
+// forgetRules drops the cached rules after a change on this node.
+func (s *Service) forgetRules() { s.ruleCache.Clear() }

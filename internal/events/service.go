@@ -110,7 +110,8 @@ type Service struct {
 	log  *slog.Logger
 	wake chan struct{}
 
-	patterns sync.Map // pattern source -> *pattern.Pattern
+	patterns  sync.Map // pattern source -> *pattern.Pattern
+	ruleCache sync.Map // account -> *cachedRules
 
 	mu      sync.Mutex
 	stop    chan struct{}
@@ -298,6 +299,7 @@ func (s *Service) PutRule(ctx context.Context, account, region string, in PutRul
 	for k, v := range in.Tags {
 		rule.Tags[k] = v
 	}
+	defer s.forgetRules()
 	if err := s.cfg.Store.RulePut(ctx, rule.row(account, s.cfg.Clock.Now())); err != nil {
 		return "", fmt.Errorf("put rule %q: %w", in.Name, err)
 	}
@@ -340,6 +342,7 @@ func (s *Service) SetRuleState(ctx context.Context, account, busName, name strin
 	if enabled {
 		rule.State = "ENABLED"
 	}
+	defer s.forgetRules()
 	if err := s.cfg.Store.RulePut(ctx, rule.row(account, s.cfg.Clock.Now())); err != nil {
 		return fmt.Errorf("put rule %q: %w", name, err)
 	}
@@ -355,6 +358,7 @@ func (s *Service) DeleteRule(ctx context.Context, account, busName, name string)
 	if err != nil {
 		return err
 	}
+	defer s.forgetRules()
 	err = s.cfg.Store.RuleDelete(ctx, &store.RuleGetParams{Account: account, Bus: b, Name: name})
 	if err == nil {
 		if err := s.cfg.Store.DeliveryDelete(ctx, tickID(account, b, name)); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -438,6 +442,7 @@ func (s *Service) Tag(ctx context.Context, account, arn string, tags map[string]
 	for _, k := range remove {
 		delete(rule.Tags, k)
 	}
+	defer s.forgetRules()
 	if err := s.cfg.Store.RulePut(ctx, rule.row(account, s.cfg.Clock.Now())); err != nil {
 		return fmt.Errorf("tag rule %q: %w", rule.Name, err)
 	}
