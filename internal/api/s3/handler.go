@@ -24,6 +24,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ceap/ceap/internal/awserr"
@@ -58,6 +59,8 @@ type Handler struct {
 	cfg Config
 	svc *objects.Service
 	log *slog.Logger
+	// bodies holds the buffers small object bodies are read into (see writeBody).
+	bodies sync.Pool
 }
 
 // New returns a Handler.
@@ -68,7 +71,9 @@ func New(cfg Config) *Handler {
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
-	return &Handler{cfg: cfg, svc: cfg.Objects, log: cfg.Log.With("component", "s3")}
+	h := &Handler{cfg: cfg, svc: cfg.Objects, log: cfg.Log.With("component", "s3")}
+	h.bodies.New = func() any { b := make([]byte, smallBody); return &b }
+	return h
 }
 
 // call is one request being served.

@@ -359,10 +359,29 @@ func (c *call) getObject(head bool) error {
 	if head || out.Body == nil {
 		return nil
 	}
-	if _, err := io.Copy(c.w, out.Body); err != nil {
+	if err := c.writeBody(out.Body, out.Length()); err != nil {
 		c.h.log.Warn("get_object_body_failed", "request_id", c.req.RequestID, "err", err)
 	}
 	return nil
+}
+
+// smallBody is the largest body read into memory and written with the headers in one write;
+// larger bodies stream (sendfile where the connection allows it).
+const smallBody = 64 << 10
+
+// writeBody sends an object body of length bytes.
+func (c *call) writeBody(body io.Reader, length int64) error {
+	if length > smallBody {
+		_, err := io.Copy(c.w, body)
+		return err
+	}
+	bufp := c.h.bodies.Get().(*[]byte)
+	defer c.h.bodies.Put(bufp)
+	n, err := io.ReadFull(body, (*bufp)[:length])
+	if _, werr := c.w.Write((*bufp)[:n]); werr != nil {
+		return werr
+	}
+	return err
 }
 
 func (c *call) deleteObject() error {
