@@ -244,7 +244,7 @@ The CEAP demo is deployed. Try (every command as in the runbook, endpoint %[1]s,
 
   export CEAP_ENDPOINT=%[1]s
   ceap aws sqs send-message --queue-url https://sqs.us-east-1.amazonaws.com/%[2]s/ceap-workflow-realtime-queue \
-    --message-body '{"programId":"p1","marketplace":"US","candidates":[{"id":"c1","score":0.4}]}'
+    --message-body '{"programId":"P-1","marketplace":"us","candidates":[{"customerId":"C1","subjectId":"S1","eventType":"purchase","eventTime":"2026-11-27","features":{"engagement":0.8}}]}'
   ceap aws stepfunctions list-executions --state-machine-arn arn:aws:states:us-east-1:%[2]s:stateMachine:Ceap-realtime-Workflow
   ceap aws s3 ls s3://ceap-workflow-realtime-%[2]s/executions/ --recursive
   ceap aws sqs send-message --queue-url https://sqs.us-east-1.amazonaws.com/%[2]s/ceap-workflow-realtime-queue \

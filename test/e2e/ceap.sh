@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# End-to-end test of the CEAP deployment on ceap, with the real aws CLI: deploys both workflows
+# with examples/ceap/deploy.sh --fast, then runs the runbook's paths — a message through the
+# realtime workflow (five outputs, SUCCEEDED), the express failure path to the DLQ, the DLQ
+# procedure, pause and resume of the pipe, the batch workflow with its Glue stage, a standard
+# failure reported through the failure rule and topic, and redrive after the fix. Exits non-zero
+# on the first result that is not as expected.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d)
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; tail -30 "$tmp/ceap.log" >&2 || true; exit 1; }
+ok() { echo "ok: $*"; }
+# wait_for DESCRIPTION SECONDS COMMAND...: retries COMMAND (which must print "yes") until it does.
+wait_for() {
+  local what=$1 secs=$2; shift 2
+  local deadline=$((SECONDS + secs))
+  while [ $SECONDS -lt $deadline ]; do
+    if [ "$("$@" 2>/dev/null || true)" = yes ]; then ok "$what"; return 0; fi
+    sleep 1
+  done
+  fail "$what: not within ${secs}s"
+}
+
+(cd "$root" && go build -o "$tmp/ceap" ./cmd/ceap)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+E="http://127.0.0.1:$port"
+"$tmp/ceap" serve --listen "127.0.0.1:$port" --data "$tmp/data" --account-id 123456789 --log-level warn >"$tmp/ceap.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do curl -sf "$E/_ceap/health" >/dev/null 2>&1 && break; sleep 0.1; done
+
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 AWS_DISABLE_HOST_PREFIX_INJECTION=true
+unset AWS_PROFILE AWS_SESSION_TOKEN
+aws() { command aws --endpoint-url "$E" "$@"; }
+export CEAP_ENDPOINT=$E
+bash "$root/examples/ceap/deploy.sh" realtime express --fast >"$tmp/deploy-realtime.log" 2>&1 || { cat "$tmp/deploy-realtime.log"; fail "deploy realtime"; }
+ok "deployed realtime (express)"
+bash "$root/examples/ceap/deploy.sh" batch standard --fast >"$tmp/deploy-batch.log" 2>&1 || { cat "$tmp/deploy-batch.log"; fail "deploy batch"; }
+ok "deployed batch (standard)"
+
+Q=https://sqs.us-east-1.amazonaws.com/123456789/ceap-workflow-realtime-queue
+DLQ=https://sqs.us-east-1.amazonaws.com/123456789/ceap-workflow-realtime-dlq
+SM=arn:aws:states:us-east-1:123456789:stateMachine:Ceap-realtime-Workflow
+SB=arn:aws:states:us-east-1:123456789:stateMachine:Ceap-batch-Workflow
+RB=s3://ceap-workflow-realtime-123456789
+BB=s3://ceap-workflow-batch-123456789
+today=$(date -u +%F)
+msg='{"programId":"P-1","marketplace":"us","candidates":[{"customerId":"C1","subjectId":"S1","eventType":"purchase","eventTime":"'$today'","features":{"engagement":0.8}},{"customerId":"C2","subjectId":"S1","eventType":"view","eventTime":"'$today'","optedOut":true}]}'
+count() { aws stepfunctions list-executions --state-machine-arn "$1" --status-filter "$2" --query 'length(executions)' --output text; }
+depth() { aws sqs get-queue-attributes --queue-url "$1" --attribute-names ApproximateNumberOfMessages --query 'Attributes.ApproximateNumberOfMessages' --output text; }
+
+# --- realtime: one message, five outputs, SUCCEEDED, message deleted -----------------------------
+aws sqs send-message --queue-url "$Q" --message-body "$msg" >/dev/null
+wait_for "realtime execution SUCCEEDED" 120 bash -c "[ \"\$(aws() { command aws --endpoint-url $E \"\$@\"; }; aws stepfunctions list-executions --state-machine-arn $SM --status-filter SUCCEEDED --query 'length(executions)' --output text)\" -ge 1 ] && echo yes"
+name=$(aws stepfunctions list-executions --state-machine-arn "$SM" --status-filter SUCCEEDED --query 'executions[0].name' --output text)
+outs=$(aws s3 ls "$RB/executions/$name/" --recursive | grep -c 'output.json' || true)
+[ "$outs" = 5 ] || fail "realtime outputs under executions/$name: $outs, want 5"
+ok "five stage outputs under executions/$name/"
+aws s3 cp "$RB/results/P-1/$name.json" - | jq -e '.candidates | length >= 1' >/dev/null || fail "results/P-1/$name.json"
+ok "results/P-1/$name.json written by the Store stage"
+wait_for "realtime queue empty after success" 30 bash -c "[ \"\$(command aws --endpoint-url $E sqs get-queue-attributes --queue-url $Q --attribute-names ApproximateNumberOfMessages --query Attributes.ApproximateNumberOfMessages --output text)\" = 0 ] && echo yes"
+
+# --- express failure: three FAILED executions, then the DLQ ---------------------------------------
+aws sqs send-message --queue-url "$Q" --message-body '{"programId":"P-9","failAt":"ScoreTask"}' >/dev/null
+wait_for "failing message moved to the DLQ after three receives" 180 bash -c "[ \"\$(command aws --endpoint-url $E sqs get-queue-attributes --queue-url $DLQ --attribute-names ApproximateNumberOfMessages --query Attributes.ApproximateNumberOfMessages --output text)\" = 1 ] && echo yes"
+failed=$(count "$SM" FAILED)
+[ "$failed" -ge 3 ] || fail "FAILED realtime executions: $failed, want 3"
+farn=$(aws stepfunctions list-executions --state-machine-arn "$SM" --status-filter FAILED --max-results 10 --query 'executions[0].executionArn' --output text)
+[ "$(aws stepfunctions describe-execution --execution-arn "$farn" --query error --output text)" = InjectedFailure ] || fail "failed execution's error"
+aws stepfunctions get-execution-history --execution-arn "$farn" --max-results 100 | jq -e '[.events[] | select(.type=="TaskFailed")] | length >= 3' >/dev/null || fail "history lacks the retried TaskFailed events"
+ok "each attempt FAILED with InjectedFailure after its retries"
+
+# --- the runbook's DLQ procedure ---------------------------------------------------------------
+aws sqs receive-message --queue-url "$DLQ" --max-number-of-messages 10 --visibility-timeout 300 \
+  --attribute-names All --message-attribute-names All > "$tmp/dlq-messages.json"
+jq -r '.Messages[].Body' "$tmp/dlq-messages.json" > "$tmp/message-bodies.txt"
+grep -q failAt "$tmp/message-bodies.txt" || fail "DLQ message body"
+[ "$(jq -r '.Messages[0].Attributes.ApproximateReceiveCount' "$tmp/dlq-messages.json")" -ge 3 ] || fail "receive count of the DLQ message"
+aws s3 cp "$tmp/message-bodies.txt" "s3://ceap-workflow-realtime-123456789/dlq/$today/" >/dev/null
+jq -r '.Messages[].ReceiptHandle' "$tmp/dlq-messages.json" > "$tmp/receipt-handles.txt"
+while read -r h; do aws sqs delete-message --queue-url "$DLQ" --receipt-handle "$h"; done < "$tmp/receipt-handles.txt"
+[ "$(depth "$DLQ")" = 0 ] || fail "DLQ not empty after delete"
+ok "DLQ procedure: received with the runbook's flags, archived to S3, deleted by receipt handle"
+
+# --- pause, drain and resume ----------------------------------------------------------------------
+ROLE=arn:aws:iam::123456789:role/CeapWorkflow-realtime-PipeRole
+aws pipes update-pipe --name ceap-workflow-realtime-pipe --desired-state STOPPED --role-arn "$ROLE" >/dev/null
+wait_for "pipe STOPPED" 30 bash -c "[ \"\$(command aws --endpoint-url $E pipes describe-pipe --name ceap-workflow-realtime-pipe --query CurrentState --output text)\" = STOPPED ] && echo yes"
+before=$(count "$SM" SUCCEEDED)
+aws sqs send-message --queue-url "$Q" --message-body "$msg" >/dev/null
+sleep 4
+[ "$(depth "$Q")" = 1 ] || fail "a stopped pipe took a message"
+ok "stopped pipe leaves the message on the queue"
+aws pipes update-pipe --name ceap-workflow-realtime-pipe --desired-state RUNNING --role-arn "$ROLE" >/dev/null
+wait_for "queue drained after the pipe is RUNNING again" 120 bash -c "[ \"\$(command aws --endpoint-url $E sqs get-queue-attributes --queue-url $Q --attribute-names ApproximateNumberOfMessages --query Attributes.ApproximateNumberOfMessages --output text)\" = 0 ] && echo yes"
+wait_for "the resumed message ran" 60 bash -c "[ \"\$(command aws --endpoint-url $E stepfunctions list-executions --state-machine-arn $SM --status-filter SUCCEEDED --query 'length(executions)' --output text)\" -gt $before ] && echo yes"
+
+# --- batch: the Glue stage too ------------------------------------------------------------------
+aws stepfunctions start-execution --state-machine-arn "$SB" --name ok-1 --input "$msg" >/dev/null
+wait_for "batch execution SUCCEEDED" 240 bash -c "[ \"\$(command aws --endpoint-url $E stepfunctions describe-execution --execution-arn ${SB/stateMachine/execution}:ok-1 --query status --output text)\" = SUCCEEDED ] && echo yes"
+outs=$(aws s3 ls "$BB/executions/ok-1/" --recursive | grep -c 'output.json' || true)
+[ "$outs" = 6 ] || fail "batch outputs: $outs, want 6 (with HeavyETLTask)"
+aws s3 ls "$BB/executions/ok-1/HeavyETLTask/output.json" >/dev/null || fail "HeavyETLTask output"
+ok "six outputs including the Glue job's"
+
+# --- standard failure: failure rule -> topic -> subscribed queue; redrive after the fix ------------
+aws sqs create-queue --queue-name ops-inbox >/dev/null
+inbox=https://sqs.us-east-1.amazonaws.com/123456789/ops-inbox
+aws sns subscribe --topic-arn arn:aws:sns:us-east-1:123456789:ceap-ops-alerts --protocol sqs \
+  --notification-endpoint arn:aws:sqs:us-east-1:123456789:ops-inbox --attributes RawMessageDelivery=true >/dev/null
+aws stepfunctions start-execution --state-machine-arn "$SB" --name run-1 --input '{"programId":"P-2","failAt":"StoreTask"}' >/dev/null
+RUN=arn:aws:states:us-east-1:123456789:execution:Ceap-batch-Workflow:run-1
+wait_for "batch run-1 FAILED" 240 bash -c "[ \"\$(command aws --endpoint-url $E stepfunctions describe-execution --execution-arn $RUN --query status --output text)\" = FAILED ] && echo yes"
+wait_for "status-change event delivered to the ops queue" 60 bash -c "command aws --endpoint-url $E sqs receive-message --queue-url $inbox --wait-time-seconds 1 --query 'Messages[0].Body' --output text | grep -q 'Step Functions Execution Status Change' && echo yes"
+aws s3 cp "$BB/executions/run-1/ScoreTask/output.json" - | jq -c 'del(.failAt)' > "$tmp/fixed.json"
+aws s3 cp "$tmp/fixed.json" "$BB/executions/run-1/ScoreTask/output.json" --content-type application/json >/dev/null
+aws stepfunctions redrive-execution --execution-arn "$RUN" >/dev/null
+wait_for "redriven run-1 SUCCEEDED" 240 bash -c "[ \"\$(command aws --endpoint-url $E stepfunctions describe-execution --execution-arn $RUN --query status --output text)\" = SUCCEEDED ] && echo yes"
+[ "$(aws stepfunctions describe-execution --execution-arn "$RUN" --query redriveCount --output text)" = 1 ] || fail "redriveCount"
+aws stepfunctions get-execution-history --execution-arn "$RUN" --max-results 1000 \
+  | jq -e '[.events[] | select(.type=="TaskStateEntered") | .stateEnteredEventDetails.name] | map(select(.=="ETLTask")) | length == 1' >/dev/null \
+  || fail "redrive reran earlier stages"
+ok "redrive resumed at the failed stage and reused the earlier outputs"
+echo "PASS"
