@@ -11,7 +11,8 @@ build_ceap
 (cd "$BENCH_ROOT" && go build -o "$BENCH_TMP/loadgen" ./bench/sfn)
 
 start_ceap
-"$BENCH_TMP/loadgen" --endpoint "$CEAP_URL" -standard "$NSTD" -sync "$NSYNC" --server-pid "$CEAP_PID" --label ceap-sqlite
+"$BENCH_TMP/loadgen" --endpoint "$CEAP_URL" -standard "$NSTD" -sync "$NSYNC" -c 64 -client http --server-pid "$CEAP_PID" --label ceap-sqlite
+"$BENCH_TMP/loadgen" --endpoint "$CEAP_URL" -standard "$NSTD" -sync "$NSYNC" -map 0 -c 64 -client sdk --server-pid "$CEAP_PID" --label ceap-sqlite
 python3 /work/shared/tools/peer_bench.py --endpoint "$CEAP_URL" --phases sfn-standard,sfn-express-sync,sfn-map -M 500 -K 300 --server-pid "$CEAP_PID" 2>/dev/null | label ceap-sqlite
 
 start_moto
@@ -20,4 +21,4 @@ python3 /work/shared/tools/peer_bench.py --endpoint "$MOTO_URL" --phases sfn-sta
 
 start_pg
 start_ceap --store "$PG_URL"
-"$BENCH_TMP/loadgen" --endpoint "$CEAP_URL" -standard "$NSTD" -sync "$NSYNC" --server-pid "$CEAP_PID" --label ceap-postgres
+"$BENCH_TMP/loadgen" --endpoint "$CEAP_URL" -standard "$NSTD" -sync "$NSYNC" -c 64 -client http --server-pid "$CEAP_PID" --label ceap-postgres
