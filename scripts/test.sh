@@ -23,6 +23,11 @@ if ! command -v aws >/dev/null 2>&1; then
   apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli >/dev/null
 fi
+if ! python3 -c 'import boto3' >/dev/null 2>&1; then # the CEAP example's Glue job uses boto3
+  need_root python3-boto3
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-boto3 >/dev/null
+fi
 if ! command -v zip >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1 || ! command -v jq >/dev/null 2>&1; then
   need_root "zip, python3 and jq"
   apt-get update -qq >/dev/null
