@@ -200,6 +200,8 @@ func (s *Service) CollectGarbage(ctx context.Context) (int, error) {
 	if err := s.store.BlobRefs(ctx, func(id string) error { refs[id] = struct{}{}; return nil }); err != nil {
 		return 0, internal("blob refs", err)
 	}
+	// Blob times are the filesystem's (wall clock), not the service's clock, so the grace period
+	// is measured on the wall clock too.
 	cutoff := time.Now().Add(-s.cfg.GCGrace)
 	var orphans []string
 	err := s.blobs.Walk(ctx, func(i blob.Info) error {
