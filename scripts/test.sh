@@ -56,6 +56,7 @@ export CEAP_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port/postgres?sslmode=
 log "PostgreSQL $(basename "$(dirname "$pgbin")") on 127.0.0.1:$port"
 
 # --- the tests ---------------------------------------------------------------------------------
+export AWS_PAGER="" # the aws CLI v2 (Debian's awscli) would page its output
 log "go vet"
 go vet ./...
 log "go test"
