@@ -127,4 +127,18 @@ aws stepfunctions get-execution-history --execution-arn "$RUN" --max-results 100
   | jq -e '[.events[] | select(.type=="TaskStateEntered") | .stateEnteredEventDetails.name] | map(select(.=="ETLTask")) | length == 1' >/dev/null \
   || fail "redrive reran earlier stages"
 ok "redrive resumed at the failed stage and reused the earlier outputs"
+
+# --- restart with the same input (runbook "Restart Failed Workflow") and resume from a stage -----
+aws stepfunctions describe-execution --execution-arn "${SB/stateMachine/execution}:ok-1" --query 'input' --output text > "$tmp/original-input.json"
+aws stepfunctions start-execution --state-machine-arn "$SB" --name again-1 --input "file://$tmp/original-input.json" >/dev/null
+wait_for "restart with the same input SUCCEEDED" 240 bash -c "[ \"\$(command aws --endpoint-url $E stepfunctions describe-execution --execution-arn ${SB/stateMachine/execution}:again-1 --query status --output text)\" = SUCCEEDED ] && echo yes"
+aws stepfunctions start-execution --state-machine-arn "$SB" --name resume-1 \
+  --input '{"resume":{"executionId":"run-1","fromStage":"StoreTask"}}' >/dev/null
+RES=${SB/stateMachine/execution}:resume-1
+wait_for "resume from StoreTask SUCCEEDED" 240 bash -c "[ \"\$(command aws --endpoint-url $E stepfunctions describe-execution --execution-arn $RES --query status --output text)\" = SUCCEEDED ] && echo yes"
+entered=$(aws stepfunctions get-execution-history --execution-arn "$RES" --max-results 1000 \
+  | jq -c '[.events[] | select(.type=="TaskStateEntered") | .stateEnteredEventDetails.name]')
+[ "$entered" = '["StoreTask","ReactiveTask"]' ] || fail "resume entered $entered"
+aws s3 ls "$BB/executions/resume-1/" >/dev/null 2>&1 && fail "resume wrote under its own name, not the original run's"
+ok "resume ran StoreTask onwards under the original run's data"
 echo "PASS"
