@@ -103,3 +103,9 @@ func NotSupported(code, what string) *Error {
 func Internal() *Error {
 	return &Error{Code: "InternalFailure", Message: "The request processing has failed because of an unknown error, exception or failure.", Status: 500, Fault: Receiver}
 }
+
+// MissingMember is AWS's validation error for a required member left out of a request, under
+// the code the service uses for it (ValidationException, InvalidInputException, ...).
+func MissingMember(code, member string) *Error {
+	return New(code, "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", member)
+}

@@ -394,7 +394,7 @@ func (s *Service) CreateFunction(ctx context.Context, account string, in CreateI
 		sp.Architectures = []string{"x86_64"}
 	}
 	if in.Role == "" {
-		return nil, awserr.Validation("1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null")
+		return nil, awserr.MissingMember("ValidationException", "role")
 	}
 	if err := checkSettings(sp); err != nil {
 		return nil, err

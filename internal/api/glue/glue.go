@@ -47,7 +47,7 @@ func (h *Handler) WriteError(w http.ResponseWriter, r *protocol.Request, err err
 
 func required(name, value string) error {
 	if value == "" {
-		return awserr.New("InvalidInputException", "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", name)
+		return awserr.MissingMember("InvalidInputException", name)
 	}
 	return nil
 }

@@ -288,10 +288,10 @@ func (h *Handler) createFunction(ctx context.Context, r *protocol.Request, _, _ 
 		return nil, err
 	}
 	if in.FunctionName == "" {
-		return nil, awserr.Validation("1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null")
+		return nil, awserr.MissingMember("ValidationException", "functionName")
 	}
 	if in.Code == nil {
-		return nil, awserr.Validation("1 validation error detected: Value null at 'code' failed to satisfy constraint: Member must not be null")
+		return nil, awserr.MissingMember("ValidationException", "code")
 	}
 	var env map[string]string
 	if in.Environment != nil {
@@ -494,7 +494,7 @@ func (h *Handler) putConcurrency(ctx context.Context, r *protocol.Request, fn, _
 		return nil, err
 	}
 	if in.ReservedConcurrentExecutions == nil {
-		return nil, awserr.Validation("1 validation error detected: Value null at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must not be null")
+		return nil, awserr.MissingMember("ValidationException", "reservedConcurrentExecutions")
 	}
 	n, err := h.svc.PutFunctionConcurrency(ctx, r.Caller.Account, fn, *in.ReservedConcurrentExecutions)
 	if err != nil {
@@ -562,7 +562,7 @@ func (h *Handler) createAlias(ctx context.Context, r *protocol.Request, fn, _ st
 		return nil, err
 	}
 	if in.Name == "" || in.FunctionVersion == nil {
-		return nil, awserr.Validation("1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null")
+		return nil, awserr.MissingMember("ValidationException", "name")
 	}
 	desc := ""
 	if in.Description != nil {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/ceap/ceap/internal/awserr"
 	"github.com/ceap/ceap/internal/logs"
@@ -54,7 +55,7 @@ func (h *Handler) WriteError(w http.ResponseWriter, r *protocol.Request, err err
 
 func required(name, value string) error {
 	if value == "" {
-		return awserr.New("InvalidParameterException", "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", name)
+		return awserr.MissingMember("InvalidParameterException", name)
 	}
 	return nil
 }
@@ -288,7 +289,7 @@ func (h *Handler) putLogEvents(ctx context.Context, r *protocol.Request) (any, e
 	events := make([]logs.Event, len(in.LogEvents))
 	for i, e := range in.LogEvents {
 		if e.Timestamp == nil || e.Message == nil {
-			return nil, awserr.New("InvalidParameterException", "1 validation error detected: Value null at 'logEvents.%d.member.timestamp' failed to satisfy constraint: Member must not be null", i+1)
+			return nil, awserr.MissingMember("InvalidParameterException", "logEvents."+strconv.Itoa(i+1)+".member.timestamp")
 		}
 		events[i] = logs.Event{Timestamp: *e.Timestamp, Message: *e.Message}
 	}

@@ -77,7 +77,7 @@ func ts(t time.Time) *protocol.Timestamp { return protocol.TS(t) }
 
 func required(name, value string) error {
 	if value == "" {
-		return awserr.Validation("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", name)
+		return awserr.MissingMember("ValidationException", name)
 	}
 	return nil
 }
