@@ -1,21 +1,31 @@
 // Command s3 is ceap's S3 load generator. Against any endpoint that speaks S3 (ceap, moto_server)
 // it measures small-object PUT and GET rates, listing a prefix of many keys in pages of 1,000,
 // and large multipart upload and download throughput with bodies generated and checked on the
-// fly (never held in memory). One JSON line per phase.
+// fly (never held in memory). One JSON line per phase, with the server's CPU time per operation
+// (from /proc, with --server-pid), the generator's own CPU time and the load average, so that a
+// run on a shared machine can still be judged.
 //
-//	go run ./bench/s3 --endpoint http://127.0.0.1:4566 --small 20000 --keys 100000 --large-mb 256 --server-pid $(pidof ceap)
+//	go run ./bench/s3 --endpoint http://127.0.0.1:4566 --small 20000 --keys 100000 --large-mb 256 --server-pid $(pidof ceap) --client sdk,http
+//
+// --client sdk sends the requests through aws-sdk-go-v2 (what an SDK user sees); --client http
+// sends the same SigV4-signed requests with net/http alone, so that the generator's CPU goes to
+// requests rather than to the SDK's middleware and XML decoding (which show up on a 2-core
+// machine as a slower server).
 package main
 
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +38,40 @@ import (
 	"github.com/ceap/ceap/bench/internal/loopback"
 )
 
+// The generator's credentials; ceap without configured credentials accepts any.
+const (
+	benchKey    = "bench"
+	benchSecret = "bench"
+)
+
+// Large-object transfer shape: 16 MiB parts, 4 in flight (the upload manager's usual settings
+// scaled to a 256 MiB object).
+const (
+	largePartSize    = 16 << 20
+	largeConcurrency = 4
+)
+
+// client is one way of sending the benchmark's requests.
+type client interface {
+	createBucket(ctx context.Context, bucket string) error
+	// put stores body, whose hex SHA-256 is sum.
+	put(ctx context.Context, bucket, key string, body []byte, sum string) error
+	get(ctx context.Context, bucket, key string) (io.ReadCloser, error)
+	// listPage returns the number of keys of one ListObjectsV2 page and the next token ("" at the end).
+	listPage(ctx context.Context, bucket, prefix, token string, maxKeys int) (int, string, error)
+	// uploadLarge stores size bytes of the pattern as a multipart upload.
+	uploadLarge(ctx context.Context, bucket, key string, size, partSize int64, conc int) error
+}
+
+type run struct {
+	label   string
+	pid     int
+	conc    int
+	client  client
+	bucket  string
+	timeout time.Duration
+}
+
 func main() {
 	endpoint := flag.String("endpoint", "http://127.0.0.1:4566", "S3 endpoint (loopback only)")
 	small := flag.Int("small", 20000, "small objects to PUT and then GET")
@@ -35,8 +79,9 @@ func main() {
 	conc := flag.Int("c", 32, "concurrent clients for small objects")
 	keys := flag.Int("keys", 100000, "keys under the listed prefix (0 to skip)")
 	largeMB := flag.Int("large-mb", 256, "large object size in MiB (0 to skip)")
-	pid := flag.Int("server-pid", 0, "server process id, to report its memory")
+	pid := flag.Int("server-pid", 0, "server process id, to report its memory and CPU time")
 	label := flag.String("label", "ceap", "label of the server in the output")
+	clients := flag.String("client", "sdk", "comma-separated clients to run in turn: sdk (aws-sdk-go-v2), http (signed requests without the SDK)")
 	timeout := flag.Duration("timeout", 30*time.Minute, "give up after this long")
 	flag.Parse()
 	if err := loopback.Check(*endpoint); err != nil {
@@ -45,159 +90,161 @@ func main() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	client := s3.NewFromConfig(aws.Config{
-		Region:           "us-east-1",
-		Credentials:      credentials.NewStaticCredentialsProvider("bench", "bench", ""),
-		BaseEndpoint:     endpoint,
-		RetryMaxAttempts: 3,
-		HTTPClient:       &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}},
-	}, func(o *s3.Options) { o.UsePathStyle = true })
-	bucket := fmt.Sprintf("bench-%d", time.Now().UnixNano())
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
-		fail("create bucket: %v", err)
-	}
-	if *small > 0 {
-		smallObjects(ctx, client, bucket, *label, *small, *smallSize, *conc, *pid)
-	}
-	if *keys > 0 {
-		listing(ctx, client, bucket, *label, *keys, *conc)
-	}
-	if *largeMB > 0 {
-		large(ctx, client, bucket, *label, int64(*largeMB)<<20, *pid)
+	transport := &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}
+	for _, name := range strings.Split(*clients, ",") {
+		r := &run{label: *label + "/" + name, pid: *pid, conc: *conc, bucket: fmt.Sprintf("bench-%s-%d", name, time.Now().UnixNano())}
+		switch name {
+		case "sdk":
+			r.client = newSDKClient(*endpoint, transport)
+		case "http":
+			r.client = newRawClient(*endpoint, transport)
+		default:
+			fail("--client %q: want sdk or http", name)
+		}
+		if err := r.client.createBucket(ctx, r.bucket); err != nil {
+			fail("create bucket: %v", err)
+		}
+		if *small > 0 {
+			r.smallObjects(ctx, *small, *smallSize)
+		}
+		if *keys > 0 {
+			r.listing(ctx, *keys)
+		}
+		if *largeMB > 0 {
+			r.large(ctx, int64(*largeMB)<<20)
+		}
 	}
 }
 
-// parallel runs fn(i) for i in [0, n) on c workers and returns the seconds taken.
-func parallel(n, c int, fn func(i int) error) (float64, error) {
+// parallel runs fn(i) for i in [0, n) on c workers and returns each call's latency.
+func parallel(n, c int, fn func(i int) error) ([]time.Duration, error) {
 	var next atomic.Int64
 	var firstErr error
 	var once sync.Once
 	var wg sync.WaitGroup
-	start := time.Now()
+	lat := make([]time.Duration, n)
 	for range c {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= n {
 					return
 				}
+				start := time.Now()
 				if err := fn(i); err != nil {
 					once.Do(func() { firstErr = err })
 					return
 				}
+				lat[i] = time.Since(start)
 			}
-		}()
+		})
 	}
 	wg.Wait()
-	return time.Since(start).Seconds(), firstErr
+	return lat, firstErr
 }
 
-func smallObjects(ctx context.Context, c *s3.Client, bucket, label string, n, size, conc, pid int) {
+// latencies adds the median and 99th percentile of lat, in milliseconds.
+func latencies(out map[string]any, lat []time.Duration) {
+	slices.Sort(lat)
+	out["p50_ms"] = round(float64(lat[len(lat)/2]) / 1e6)
+	out["p99_ms"] = round(float64(lat[len(lat)*99/100]) / 1e6)
+}
+
+func (r *run) smallObjects(ctx context.Context, n, size int) {
 	body := bytes.Repeat([]byte("x"), size)
-	rss := loopback.RSS(pid)
-	secs, err := parallel(n, conc, func(i int) error {
-		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String(fmt.Sprintf("small/%08d", i)), Body: bytes.NewReader(body)})
-		return err
+	sum := sha256.Sum256(body)
+	sumHex := hex.EncodeToString(sum[:])
+	rss := loopback.RSS(r.pid)
+	m := startMeter(r.pid)
+	lat, err := parallel(n, r.conc, func(i int) error {
+		return r.client.put(ctx, r.bucket, fmt.Sprintf("small/%08d", i), body, sumHex)
 	})
 	if err != nil {
 		fail("put: %v", err)
 	}
-	emit(map[string]any{"server": label, "phase": "put_small", "objects": n, "size": size, "clients": conc, "seconds": round(secs), "per_second": round(float64(n) / secs), "rss_mb_before": mb(rss), "rss_mb_after": mb(loopback.RSS(pid))})
-	buf := make([][]byte, conc)
-	var slot atomic.Int64
-	secs, err = parallel(n, conc, func(i int) error {
-		out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: aws.String(fmt.Sprintf("small/%08d", i))})
+	out := map[string]any{"server": r.label, "phase": "put_small", "objects": n, "size": size, "clients": r.conc, "rss_mb_before": mb(rss), "rss_mb_after": mb(loopback.RSS(r.pid))}
+	m.report(out, n)
+	latencies(out, lat)
+	emit(out)
+	bufs := sync.Pool{New: func() any { b := make([]byte, size+1); return &b }}
+	m = startMeter(r.pid)
+	lat, err = parallel(n, r.conc, func(i int) error {
+		rc, err := r.client.get(ctx, r.bucket, fmt.Sprintf("small/%08d", i))
 		if err != nil {
 			return err
 		}
-		defer out.Body.Close()
-		s := int(slot.Add(1)) % conc
-		if buf[s] == nil {
-			buf[s] = make([]byte, size+1)
-		}
-		got, err := io.ReadFull(out.Body, buf[s][:size])
-		if err != nil || got != size {
-			return fmt.Errorf("short body %d: %w", got, err)
+		defer rc.Close()
+		bp := bufs.Get().(*[]byte)
+		defer bufs.Put(bp)
+		got, err := io.ReadFull(rc, *bp)
+		if got != size || !bytes.Equal((*bp)[:got], body) {
+			return fmt.Errorf("object %d: read %d bytes (%v), want %d bytes of x", i, got, err, size)
 		}
 		return nil
 	})
 	if err != nil {
 		fail("get: %v", err)
 	}
-	emit(map[string]any{"server": label, "phase": "get_small", "objects": n, "size": size, "clients": conc, "seconds": round(secs), "per_second": round(float64(n) / secs)})
+	out = map[string]any{"server": r.label, "phase": "get_small", "objects": n, "size": size, "clients": r.conc}
+	m.report(out, n)
+	latencies(out, lat)
+	emit(out)
 }
 
-func listing(ctx context.Context, c *s3.Client, bucket, label string, keys, conc int) {
+func (r *run) listing(ctx context.Context, keys int) {
 	empty := []byte{}
-	if _, err := parallel(keys, conc, func(i int) error {
-		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String(fmt.Sprintf("list/%08d.json", i)), Body: bytes.NewReader(empty)})
-		return err
+	if _, err := parallel(keys, r.conc, func(i int) error {
+		return r.client.put(ctx, r.bucket, fmt.Sprintf("list/%08d.json", i), empty, emptySHA256)
 	}); err != nil {
 		fail("fill prefix: %v", err)
 	}
-	start := time.Now()
-	count, pages := 0, 0
-	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: aws.String("list/"), MaxKeys: aws.Int32(1000)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	m := startMeter(r.pid)
+	count, pages, token := 0, 0, ""
+	for {
+		n, next, err := r.client.listPage(ctx, r.bucket, "list/", token, 1000)
 		if err != nil {
 			fail("list: %v", err)
 		}
-		count += len(page.Contents)
+		count += n
 		pages++
+		if next == "" {
+			break
+		}
+		token = next
 	}
-	secs := time.Since(start).Seconds()
 	if count != keys {
 		fail("listed %d keys, want %d", count, keys)
 	}
-	emit(map[string]any{"server": label, "phase": "list_prefix", "keys": count, "pages": pages, "seconds": round(secs)})
+	out := map[string]any{"server": r.label, "phase": "list_prefix", "keys": count, "pages": pages}
+	m.report(out, pages)
+	emit(out)
 }
 
-// pattern yields n bytes of a repeating pattern without holding them.
-type pattern struct{ off, n int64 }
-
-func (p *pattern) Read(b []byte) (int, error) {
-	if p.off >= p.n {
-		return 0, io.EOF
-	}
-	if int64(len(b)) > p.n-p.off {
-		b = b[:p.n-p.off]
-	}
-	for i := range b {
-		b[i] = byte((p.off + int64(i)) % 251)
-	}
-	p.off += int64(len(b))
-	return len(b), nil
-}
-
-func large(ctx context.Context, c *s3.Client, bucket, label string, size int64, pid int) {
-	rss := loopback.RSS(pid)
-	up := manager.NewUploader(c, func(u *manager.Uploader) { u.PartSize = 16 << 20; u.Concurrency = 4 })
-	start := time.Now()
-	if _, err := up.Upload(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("large.bin"), Body: &pattern{n: size}}); err != nil {
+func (r *run) large(ctx context.Context, size int64) {
+	rss := loopback.RSS(r.pid)
+	m := startMeter(r.pid)
+	if err := r.client.uploadLarge(ctx, r.bucket, "large.bin", size, largePartSize, largeConcurrency); err != nil {
 		fail("upload: %v", err)
 	}
-	secs := time.Since(start).Seconds()
-	emit(map[string]any{"server": label, "phase": "upload_large", "bytes": size, "seconds": round(secs), "mb_per_second": round(float64(size) / 1e6 / secs), "rss_mb_before": mb(rss), "rss_mb_after": mb(loopback.RSS(pid))})
-	start = time.Now()
-	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: aws.String("large.bin")})
+	out := map[string]any{"server": r.label, "phase": "upload_large", "bytes": size, "rss_mb_before": mb(rss), "rss_mb_after": mb(loopback.RSS(r.pid))}
+	m.report(out, 0)
+	out["mb_per_second"] = round(float64(size) / 1e6 / out["seconds"].(float64))
+	emit(out)
+	m = startMeter(r.pid)
+	body, err := r.client.get(ctx, r.bucket, "large.bin")
 	if err != nil {
 		fail("download: %v", err)
 	}
-	h, want := md5.New(), md5.New()
-	n, err := io.Copy(h, out.Body)
-	out.Body.Close()
-	secs = time.Since(start).Seconds()
+	check := &patternCheck{}
+	n, err := io.Copy(check, body)
+	body.Close()
 	if err != nil || n != size {
 		fail("download: %d bytes, %v", n, err)
 	}
-	io.Copy(want, &pattern{n: size})
-	if !bytes.Equal(h.Sum(nil), want.Sum(nil)) {
-		fail("downloaded bytes differ from the upload")
-	}
-	emit(map[string]any{"server": label, "phase": "download_large", "bytes": size, "seconds": round(secs), "mb_per_second": round(float64(size) / 1e6 / secs), "rss_mb_after": mb(loopback.RSS(pid))})
+	out = map[string]any{"server": r.label, "phase": "download_large", "bytes": size, "rss_mb_after": mb(loopback.RSS(r.pid))}
+	m.report(out, 0)
+	out["mb_per_second"] = round(float64(size) / 1e6 / out["seconds"].(float64))
+	emit(out)
 }
 
 func emit(v map[string]any) {
@@ -213,3 +260,52 @@ func fail(format string, args ...any) {
 func round(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
 
 func mb(b int64) float64 { return round(float64(b) / (1 << 20)) }
+
+// sdkClient sends the requests through aws-sdk-go-v2's s3 client and upload manager.
+type sdkClient struct{ c *s3.Client }
+
+func newSDKClient(endpoint string, transport *http.Transport) *sdkClient {
+	return &sdkClient{c: s3.NewFromConfig(aws.Config{
+		Region:           "us-east-1",
+		Credentials:      credentials.NewStaticCredentialsProvider(benchKey, benchSecret, ""),
+		BaseEndpoint:     &endpoint,
+		RetryMaxAttempts: 3,
+		HTTPClient:       &http.Client{Transport: transport},
+	}, func(o *s3.Options) { o.UsePathStyle = true })}
+}
+
+func (s *sdkClient) createBucket(ctx context.Context, bucket string) error {
+	_, err := s.c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket})
+	return err
+}
+
+func (s *sdkClient) put(ctx context.Context, bucket, key string, body []byte, _ string) error {
+	_, err := s.c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: bytes.NewReader(body)})
+	return err
+}
+
+func (s *sdkClient) get(ctx context.Context, bucket, key string) (io.ReadCloser, error) {
+	out, err := s.c.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key})
+	if err != nil {
+		return nil, err
+	}
+	return out.Body, nil
+}
+
+func (s *sdkClient) listPage(ctx context.Context, bucket, prefix, token string, maxKeys int) (int, string, error) {
+	in := &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: &prefix, MaxKeys: aws.Int32(int32(maxKeys))}
+	if token != "" {
+		in.ContinuationToken = &token
+	}
+	page, err := s.c.ListObjectsV2(ctx, in)
+	if err != nil {
+		return 0, "", err
+	}
+	return len(page.Contents), aws.ToString(page.NextContinuationToken), nil
+}
+
+func (s *sdkClient) uploadLarge(ctx context.Context, bucket, key string, size, partSize int64, conc int) error {
+	up := manager.NewUploader(s.c, func(u *manager.Uploader) { u.PartSize = partSize; u.Concurrency = conc })
+	_, err := up.Upload(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: &pattern{n: size}})
+	return err
+}
