@@ -101,8 +101,13 @@ func isForm(r *http.Request) bool {
 	return strings.HasPrefix(ct, "application/x-www-form-urlencoded")
 }
 
-// JSONTarget splits an X-Amz-Target header into its protocol kind and operation name.
+// JSONTarget returns the protocol kind and operation name of an RPC request that names its
+// operation outside the body: an X-Amz-Target header (awsJson), or the path of an rpc-v2-cbor
+// request (/service/<target>/operation/<op> with the smithy-protocol header).
 func JSONTarget(r *http.Request) (Kind, string, bool) {
+	if _, op, ok := cborOperation(r); ok {
+		return KindCBOR, op, true
+	}
 	t := r.Header.Get("X-Amz-Target")
 	prefix, op, ok := strings.Cut(t, ".")
 	if !ok {

@@ -60,6 +60,8 @@ func (r *Request) Decode(v any) error {
 	switch r.Protocol {
 	case KindQuery:
 		return r.decodeQuery(v)
+	case KindCBOR:
+		return r.decodeCBOR(v)
 	default:
 		body := r.Body
 		if len(strings.TrimSpace(string(body))) == 0 {
@@ -95,6 +97,13 @@ func (s *RPCService) WriteOutput(w http.ResponseWriter, r *Request, out any) {
 		h.Set("Content-Length", strconv.Itoa(len(body)))
 		w.WriteHeader(http.StatusOK)
 		w.Write(body)
+	case KindCBOR:
+		body, err := encodeCBORResponse(s.Model, r.Operation, out)
+		if err != nil {
+			s.WriteError(w, r, fmt.Errorf("encode %s: %w", r.Operation, err))
+			return
+		}
+		writeCBOR(w, http.StatusOK, body)
 	default:
 		var body []byte
 		if out == nil {
@@ -160,6 +169,11 @@ func WriteError(w http.ResponseWriter, kind Kind, requestID, namespace string, a
 		h.Set("Content-Length", strconv.Itoa(len(body)))
 		w.WriteHeader(ae.HTTPStatus())
 		w.Write(body)
+	case KindCBOR:
+		if model != nil && model.Metadata.AWSQueryCompatible != nil {
+			h.Set("x-amzn-query-error", queryCode+";"+faultName)
+		}
+		writeCBOR(w, ae.HTTPStatus(), encodeCBORError(qualify(namespace, ae.Code), ae.Message))
 	default:
 		body, _ := json.Marshal(map[string]any{"__type": qualify(namespace, ae.Code), "message": ae.Message})
 		h.Set("Content-Type", jsonContentType(kind))
