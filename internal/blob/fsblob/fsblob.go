@@ -1,16 +1,28 @@
-// Package fsblob is the filesystem blob backend, the default: each blob is one file under the data
-// directory, named by its generated id. Writes are atomic: the body streams into an unnamed file
-// (O_TMPFILE; a named temporary file where the filesystem lacks it) that is flushed to disk
-// (fdatasync of that file alone) and then linked (or renamed) into place, and the rename
-// is flushed too, so a crash never leaves a torn blob visible and an acknowledged blob survives
-// power loss. The renames are made durable by one fsync of the blob directory shared by every
-// concurrent Put (group commit). Nothing flushes the whole filesystem: syncfs(2) would also wait
-// for every other process's dirty pages.
+// Package fsblob is the filesystem blob backend, the default. It keeps blobs in two shapes under
+// the data directory:
+//
+//   - Small bodies (up to 64 KiB) are extents of shared, append-only segment files. Concurrent Puts
+//     are group-committed: each body is appended with a header carrying its length and a CRC-32C,
+//     and one write and one fdatasync cover every body queued while the previous flush ran; then
+//     all of those Puts return. An extent's id says where it is (segment, block, and a random nonce
+//     that its header repeats), so no index is needed. Delete punches the extent's blocks out of
+//     the file (FALLOC_FL_PUNCH_HOLE), and a sealed segment left with no data is removed. A crash
+//     can tear only the tail of the segment being appended to: on opening, that segment is cut
+//     back to its intact prefix and never appended to again.
+//   - Larger bodies get a file each, named by the blob id. The body streams into an unnamed file
+//     (O_TMPFILE; a named temporary file where the filesystem lacks it) that is flushed (fdatasync
+//     of that file alone) and then linked (or renamed) into place; the renames are made durable by
+//     one fsync of the blob directory shared by every concurrent Put (group commit).
+//
+// Either way a crash never leaves a torn blob visible, and a Put returns only once its blob would
+// survive power loss. Nothing flushes the whole filesystem: syncfs(2) would also wait for every
+// other process's dirty pages.
 //
 // This package must never derive a path from anything but a validated blob id.
 package fsblob
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -32,7 +44,7 @@ const (
 	tmpDir   = "tmp"
 	// staleTemp is the age after which a leftover temporary file (from a crash) is removed.
 	staleTemp = time.Hour
-	// copyBuffer is the size of the buffer used to stream a body to disk.
+	// copyBuffer is the size of the buffer used to stream a large body to disk.
 	copyBuffer = 1 << 20
 )
 
@@ -40,6 +52,9 @@ const (
 type Store struct {
 	root string
 	pool sync.Pool
+	// small pools the buffers that a body is read into until it is known to fit an extent.
+	small sync.Pool
+	segs  *segments
 	// dirSync makes renames into the blob directory durable with one fsync of the directory for
 	// all concurrent Puts (group commit).
 	dirSync *groupSync
@@ -59,12 +74,21 @@ func New(dir string) (*Store, error) {
 	}
 	s := &Store{root: dir, dirSync: &groupSync{dir: filepath.Join(dir, blobsDir)}}
 	s.pool.New = func() any { b := make([]byte, copyBuffer); return &b }
+	s.small.New = func() any { b := make([]byte, maxExtent+1); return &b }
 	s.anonymous = anonymousWorks(filepath.Join(dir, blobsDir))
 	if err := s.removeStaleTemps(); err != nil {
 		return nil, err
 	}
+	segs, err := openSegments(filepath.Join(dir, segmentsDir))
+	if err != nil {
+		return nil, err
+	}
+	s.segs = segs
 	return s, nil
 }
+
+// Close closes the segment files that the store keeps open. No call may be in flight.
+func (s *Store) Close() error { return s.segs.close() }
 
 func (s *Store) removeStaleTemps() error {
 	entries, err := os.ReadDir(filepath.Join(s.root, tmpDir))
@@ -85,9 +109,48 @@ func (s *Store) path(id string) string {
 	return filepath.Join(s.root, blobsDir, id)
 }
 
-// Put streams r into a new blob.
+// Put streams r into a new blob: a body of up to maxExtent bytes becomes an extent of a segment,
+// a larger one a file of its own.
 func (s *Store) Put(ctx context.Context, r io.Reader) (blob.Info, error) {
-	id := blob.NewID()
+	bufp := s.small.Get().(*[]byte)
+	defer s.small.Put(bufp)
+	r = ctxReader{ctx: ctx, r: r}
+	n, err := readFull(r, *bufp)
+	if err != nil {
+		return blob.Info{}, fmt.Errorf("write blob: %w", err)
+	}
+	if n <= maxExtent {
+		info, err := s.segs.append((*bufp)[:n])
+		if err != nil {
+			return blob.Info{}, fmt.Errorf("write blob: %w", err)
+		}
+		return info, nil
+	}
+	return s.putFile(ctx, (*bufp)[:n], r)
+}
+
+// readFull reads r until buf is full or r ends, and returns how much it read; the end of r is
+// not an error.
+func readFull(r io.Reader, buf []byte) (int, error) {
+	n, err := io.ReadFull(r, buf)
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return n, nil
+	}
+	return n, err
+}
+
+// fileID returns a fresh id for a blob file; it never looks like an extent's.
+func fileID() string {
+	for {
+		if id := blob.NewID(); id[:2] != extentIDPrefix {
+			return id
+		}
+	}
+}
+
+// putFile writes prefix and then the rest of r into a new blob file.
+func (s *Store) putFile(ctx context.Context, prefix []byte, r io.Reader) (blob.Info, error) {
+	id := fileID()
 	f, err := s.create(id)
 	if err != nil {
 		return blob.Info{}, err
@@ -101,13 +164,17 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blob.Info, error) {
 			}
 		}
 	}()
+	if _, err := f.Write(prefix); err != nil {
+		return blob.Info{}, fmt.Errorf("write blob: %w", err)
+	}
 	bufp := s.pool.Get().(*[]byte)
 	// writerOnly hides the file's ReadFrom, which would copy through a buffer of its own.
-	n, err := io.CopyBuffer(writerOnly{f}, ctxReader{ctx: ctx, r: r}, *bufp)
+	n, err := io.CopyBuffer(writerOnly{f}, r, *bufp)
 	s.pool.Put(bufp)
 	if err != nil {
 		return blob.Info{}, fmt.Errorf("write blob: %w", err)
 	}
+	n += int64(len(prefix))
 	// The body is on disk before its name appears (each Put flushes only its own file, so
 	// concurrent Puts flush in parallel) ...
 	if err := unix.Fdatasync(int(f.Fd())); err != nil {
@@ -210,6 +277,24 @@ func (s *Store) Open(_ context.Context, id string, offset, length int64) (io.Rea
 	if !blob.ValidID(id) {
 		return nil, fmt.Errorf("open blob %q: %w", id, blob.ErrInvalidID)
 	}
+	if ref, ok := parseExtentID(id); ok {
+		h, bufp, err := s.segs.read(ref)
+		if err == nil {
+			body := (*bufp)[headerSize : headerSize+int(h.length)]
+			offset = min(offset, int64(len(body)))
+			end := int64(len(body))
+			if length >= 0 && length < end-offset {
+				end = offset + length
+			}
+			r := &extentReader{pool: &s.segs.reads, bufp: bufp}
+			r.Reset(body[offset:end])
+			return r, nil
+		}
+		if !errors.Is(err, errNoExtent) {
+			return nil, fmt.Errorf("open blob %s: %w", id, err)
+		}
+		// Not an extent: a file whose id, made before extents existed, begins like one.
+	}
 	f, err := os.Open(s.path(id))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -226,6 +311,25 @@ func (s *Store) Open(_ context.Context, id string, offset, length int64) (io.Rea
 	return &section{SectionReader: io.NewSectionReader(f, offset, length), f: f}, nil
 }
 
+// extentReader reads an extent's body from a pooled buffer: an extent is read whole at Open and
+// checked against its checksum, so a Delete that punches it out meanwhile cannot tear a read.
+// Bodies this small are never sent with sendfile.
+type extentReader struct {
+	bytes.Reader
+	pool *sync.Pool
+	bufp *[]byte
+}
+
+// Close returns the buffer to the pool; reads after Close see the end.
+func (r *extentReader) Close() error {
+	if r.bufp != nil {
+		r.Reset(nil)
+		r.pool.Put(r.bufp)
+		r.bufp = nil
+	}
+	return nil
+}
+
 type section struct {
 	*io.SectionReader
 	f *os.File
@@ -237,6 +341,15 @@ func (s *section) Close() error { return s.f.Close() }
 func (s *Store) Stat(_ context.Context, id string) (blob.Info, error) {
 	if !blob.ValidID(id) {
 		return blob.Info{}, fmt.Errorf("stat blob %q: %w", id, blob.ErrInvalidID)
+	}
+	if ref, ok := parseExtentID(id); ok {
+		h, err := s.segs.stat(ref)
+		if err == nil {
+			return blob.Info{ID: id, Size: int64(h.length), Created: h.createdTime()}, nil
+		}
+		if !errors.Is(err, errNoExtent) {
+			return blob.Info{}, fmt.Errorf("stat blob %s: %w", id, err)
+		}
 	}
 	fi, err := os.Stat(s.path(id))
 	if err != nil {
@@ -253,6 +366,15 @@ func (s *Store) Delete(_ context.Context, id string) error {
 	if !blob.ValidID(id) {
 		return fmt.Errorf("delete blob %q: %w", id, blob.ErrInvalidID)
 	}
+	if ref, ok := parseExtentID(id); ok {
+		err := s.segs.remove(ref)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, errNoExtent) {
+			return fmt.Errorf("delete blob %s: %w", id, err)
+		}
+	}
 	if err := os.Remove(s.path(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("delete blob %s: %w", id, err)
 	}
@@ -263,8 +385,20 @@ func (s *Store) Delete(_ context.Context, id string) error {
 // blobs is never held in memory at once.
 const walkBatch = 1000
 
-// Walk calls fn for every blob.
+// Walk calls fn for every blob: the files, then the extents.
 func (s *Store) Walk(ctx context.Context, fn func(blob.Info) error) error {
+	if err := s.walkFiles(ctx, fn); err != nil {
+		return err
+	}
+	return s.segs.walk(func(i blob.Info) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return fn(i)
+	})
+}
+
+func (s *Store) walkFiles(ctx context.Context, fn func(blob.Info) error) error {
 	d, err := os.Open(filepath.Join(s.root, blobsDir))
 	if err != nil {
 		return fmt.Errorf("open blob directory: %w", err)

@@ -31,9 +31,13 @@ func TestBlobsStayUnderRoot(t *testing.T) {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	info, err := s.Put(context.Background(), bytes.NewReader([]byte("body")))
+	small, err := s.Put(context.Background(), bytes.NewReader([]byte("body")))
 	if err != nil {
-		t.Fatalf("Put: %v", err)
+		t.Fatalf("Put small: %v", err)
+	}
+	large, err := s.Put(context.Background(), bytes.NewReader(make([]byte, 1<<20)))
+	if err != nil {
+		t.Fatalf("Put large: %v", err)
 	}
 	var found []string
 	err = filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
@@ -45,8 +49,19 @@ func TestBlobsStayUnderRoot(t *testing.T) {
 	if err != nil {
 		t.Fatalf("walk: %v", err)
 	}
-	if len(found) != 1 || filepath.Base(found[0]) != info.ID || !strings.HasPrefix(found[0], root+string(filepath.Separator)) {
-		t.Fatalf("files after one Put = %v, want one file named %s under %s", found, info.ID, root)
+	if len(found) != 2 {
+		t.Fatalf("files after two Puts = %v, want a segment and one blob file", found)
+	}
+	for _, p := range found {
+		if !strings.HasPrefix(p, root+string(filepath.Separator)) {
+			t.Fatalf("file %s is outside %s", p, root)
+		}
+		if base := filepath.Base(p); base == small.ID {
+			t.Fatalf("small blob %s got a file of its own", small.ID)
+		}
+	}
+	if filepath.Base(found[0]) != large.ID && filepath.Base(found[1]) != large.ID {
+		t.Fatalf("files = %v, want one named %s", found, large.ID)
 	}
 }
 

@@ -1,0 +1,303 @@
+package fsblob
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/ceap/ceap/internal/blob"
+)
+
+func newStore(t *testing.T, root string) *Store {
+	t.Helper()
+	s, err := New(root)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func randBody(t *testing.T, n int) []byte {
+	t.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatalf("random: %v", err)
+	}
+	return b
+}
+
+func mustPut(t *testing.T, s *Store, body []byte) blob.Info {
+	t.Helper()
+	info, err := s.Put(context.Background(), bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("Put: %v", err)
+	}
+	return info
+}
+
+func mustRead(t *testing.T, s *Store, id string) []byte {
+	t.Helper()
+	rc, err := s.Open(context.Background(), id, 0, -1)
+	if err != nil {
+		t.Fatalf("Open %s: %v", id, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatalf("read %s: %v", id, err)
+	}
+	return b
+}
+
+func walkIDs(t *testing.T, s *Store) map[string]int64 {
+	t.Helper()
+	got := map[string]int64{}
+	if err := s.Walk(context.Background(), func(i blob.Info) error { got[i.ID] = i.Size; return nil }); err != nil {
+		t.Fatalf("Walk: %v", err)
+	}
+	return got
+}
+
+func TestExtentOrFileBySize(t *testing.T) {
+	t.Parallel()
+	s := newStore(t, t.TempDir())
+	for _, c := range []struct {
+		size   int
+		extent bool
+	}{{0, true}, {1, true}, {maxExtent, true}, {maxExtent + 1, false}, {3 * maxExtent, false}} {
+		body := randBody(t, c.size)
+		info := mustPut(t, s, body)
+		if _, ok := parseExtentID(info.ID); ok != c.extent {
+			t.Fatalf("%d-byte body: extent = %v, want %v (id %s)", c.size, ok, c.extent, info.ID)
+		}
+		if got := mustRead(t, s, info.ID); !bytes.Equal(got, body) {
+			t.Fatalf("%d-byte body read back %d different bytes", c.size, len(got))
+		}
+	}
+}
+
+func TestExtentIDRoundTrip(t *testing.T) {
+	t.Parallel()
+	ref := extentRef{seg: 0xdeadbeef, block: maxBlocks - 1, nonce: 0x0123456789abcdef}
+	id := ref.id()
+	if !blob.ValidID(id) {
+		t.Fatalf("extent id %q is not a valid blob id", id)
+	}
+	got, ok := parseExtentID(id)
+	if !ok || got != ref {
+		t.Fatalf("parse(%s) = %+v, %v; want %+v", id, got, ok, ref)
+	}
+	for range 1000 {
+		if _, ok := parseExtentID(fileID()); ok {
+			t.Fatalf("a file id parses as an extent id")
+		}
+	}
+}
+
+// TestStaleAndForgedIDs checks that an id whose nonce does not match the header at its place
+// names nothing, and that a deleted extent stays deleted.
+func TestStaleAndForgedIDs(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t, t.TempDir())
+	info := mustPut(t, s, []byte("hello"))
+	ref, _ := parseExtentID(info.ID)
+	forged := extentRef{seg: ref.seg, block: ref.block, nonce: ref.nonce + 1}.id()
+	if _, err := s.Open(ctx, forged, 0, -1); !errors.Is(err, blob.ErrNotFound) {
+		t.Fatalf("Open with a wrong nonce: err = %v, want ErrNotFound", err)
+	}
+	if err := s.Delete(ctx, forged); err != nil {
+		t.Fatalf("Delete with a wrong nonce: %v", err)
+	}
+	if got := mustRead(t, s, info.ID); string(got) != "hello" {
+		t.Fatalf("a Delete with a wrong nonce changed the blob: %q", got)
+	}
+	if err := s.Delete(ctx, info.ID); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if _, err := s.Stat(ctx, info.ID); !errors.Is(err, blob.ErrNotFound) {
+		t.Fatalf("Stat after Delete: err = %v, want ErrNotFound", err)
+	}
+}
+
+// TestLegacyFileWithExtentLikeID checks that a blob file whose random id begins like an extent's
+// (written before extents existed) is still found.
+func TestLegacyFileWithExtentLikeID(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	root := t.TempDir()
+	s := newStore(t, root)
+	id := extentIDPrefix + "00000001000000" + "0123456789abcdef"
+	if err := os.WriteFile(filepath.Join(root, blobsDir, id), []byte("old"), 0o644); err != nil {
+		t.Fatalf("write legacy blob: %v", err)
+	}
+	if got := mustRead(t, s, id); string(got) != "old" {
+		t.Fatalf("legacy blob read %q", got)
+	}
+	if err := s.Delete(ctx, id); err != nil {
+		t.Fatalf("Delete legacy: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, blobsDir, id)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("legacy blob file still there after Delete: %v", err)
+	}
+}
+
+func allocated(t *testing.T, path string) int64 {
+	t.Helper()
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		t.Fatalf("stat %s: %v", path, err)
+	}
+	return st.Blocks * 512
+}
+
+// TestDeleteFreesSpaceAndEmptySegmentsGo checks that Delete punches an extent's blocks out, that
+// Walk no longer sees it, and that a sealed segment whose extents are all deleted is removed.
+func TestDeleteFreesSpaceAndEmptySegmentsGo(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	root := t.TempDir()
+	s := newStore(t, root)
+	s.segs.target = 64 << 10 // seal after about 8 extents of 4 KiB
+	var infos []blob.Info
+	for range 40 {
+		infos = append(infos, mustPut(t, s, randBody(t, 4096)))
+	}
+	first, _ := parseExtentID(infos[0].ID)
+	path := s.segs.path(first.seg)
+	before := allocated(t, path)
+	if err := s.Delete(ctx, infos[1].ID); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if freed := before - allocated(t, path); freed < 2*blockSize {
+		t.Fatalf("Delete of a 4 KiB extent freed %d bytes, want its two blocks", freed)
+	}
+	if _, ok := walkIDs(t, s)[infos[1].ID]; ok {
+		t.Fatalf("Walk still lists a deleted extent")
+	}
+	for _, info := range infos {
+		ref, _ := parseExtentID(info.ID)
+		if ref.seg == first.seg {
+			if err := s.Delete(ctx, info.ID); err != nil {
+				t.Fatalf("Delete: %v", err)
+			}
+		}
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("sealed segment with every extent deleted still exists: %v", err)
+	}
+	left := walkIDs(t, s)
+	for _, info := range infos {
+		ref, _ := parseExtentID(info.ID)
+		if _, ok := left[info.ID]; ok == (ref.seg == first.seg) {
+			t.Fatalf("after deleting segment %d: Walk lists %s = %v", first.seg, info.ID, ok)
+		}
+	}
+}
+
+// TestTornTailIsCutOnOpen writes extents, then what a crash in the middle of an append leaves (a
+// header whose body never made it, and garbage after it), and reopens: every acknowledged extent
+// reads back, Walk lists only those, the tail is gone, and new Puts go to a new segment.
+func TestTornTailIsCutOnOpen(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	s := newStore(t, root)
+	want := map[string][]byte{}
+	for i := range 10 {
+		body := randBody(t, 100*i+1)
+		want[mustPut(t, s, body).ID] = body
+	}
+	var ref extentRef
+	for id := range want {
+		ref, _ = parseExtentID(id)
+	}
+	path := s.segs.path(ref.seg)
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatalf("stat segment: %v", err)
+	}
+	// A header for a 5000-byte body at the end, with only part of the body and then garbage.
+	torn := extentRef{seg: ref.seg, block: uint32(fi.Size() / blockSize), nonce: 42}
+	body := randBody(t, 5000)
+	tail := make([]byte, 3*blockSize)
+	header{length: 5000, created: 1, nonce: 42}.encode(tail, torn, body)
+	copy(tail[headerSize:], body[:3000])
+	copy(tail[2*blockSize:], randBody(t, blockSize))
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatalf("open segment: %v", err)
+	}
+	if _, err := f.Write(tail); err != nil {
+		t.Fatalf("write torn tail: %v", err)
+	}
+	f.Close()
+
+	s2 := newStore(t, root)
+	if fi2, err := os.Stat(path); err != nil || fi2.Size() != fi.Size() {
+		t.Fatalf("segment after reopening: %v, %v; want its %d intact bytes", fi2, err, fi.Size())
+	}
+	got := walkIDs(t, s2)
+	if len(got) != len(want) {
+		t.Fatalf("Walk after a torn tail lists %d blobs, want %d", len(got), len(want))
+	}
+	for id, body := range want {
+		if b := mustRead(t, s2, id); !bytes.Equal(b, body) {
+			t.Fatalf("blob %s read back wrong after reopening", id)
+		}
+	}
+	if _, err := s2.Open(context.Background(), torn.id(), 0, -1); !errors.Is(err, blob.ErrNotFound) {
+		t.Fatalf("Open of the torn extent: err = %v, want ErrNotFound", err)
+	}
+	next, _ := parseExtentID(mustPut(t, s2, []byte("after")).ID)
+	if next.seg <= ref.seg {
+		t.Fatalf("Put after reopening went to segment %d, want a new one after %d", next.seg, ref.seg)
+	}
+}
+
+// TestWalkDuringDeletes walks while extents are deleted: Walk never fails and never lists a blob
+// that was deleted before it began.
+func TestWalkDuringDeletes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t, t.TempDir())
+	var ids []string
+	for range 200 {
+		ids = append(ids, mustPut(t, s, randBody(t, 3000)).ID)
+	}
+	for _, id := range ids[:50] {
+		if err := s.Delete(ctx, id); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for _, id := range ids[50:150] {
+			_ = s.Delete(ctx, id)
+		}
+	}()
+	got := walkIDs(t, s)
+	wg.Wait()
+	for _, id := range ids[:50] {
+		if _, ok := got[id]; ok {
+			t.Fatalf("Walk listed %s, deleted before it began", id)
+		}
+	}
+	for _, id := range ids[150:] {
+		if _, ok := got[id]; !ok {
+			t.Fatalf("Walk missed %s, never deleted", id)
+		}
+	}
+}
