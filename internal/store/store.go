@@ -30,6 +30,7 @@ type Store interface {
 	Close() error
 
 	MetricStore
+	AlarmStore
 	QueueStore
 	StateStore
 	PipeStore
