@@ -5,14 +5,18 @@
 //
 //   - idle: messages sent one at a time; for each, the time from SendMessage returning to the
 //     fifth stage's output object existing (found by polling, see idle.go);
+//
 //   - breakdown: for the idle executions, where that time went (queue, pipe, engine, functions),
 //     from the execution histories and the functions' REPORT lines;
+//
 //   - throughput: messages sent as fast as SendMessageBatch allows, the time until the queue is
 //     empty, every message's five outputs checked, nothing in the DLQ, no failed execution;
+//
 //   - profile: the server's CPU profile during the throughput run, by package;
+//
 //   - the server's CPU seconds and memory, and the stage functions' CPU, per phase.
 //
-//	go run ./bench/e2e --endpoint http://127.0.0.1:4566 --server-pid PID
+//     go run ./bench/e2e --endpoint http://127.0.0.1:4566 --server-pid PID
 package main
 
 import (

@@ -92,7 +92,7 @@ func (b *bench) runThroughput(ctx context.Context, n, senders, profileSecs int, 
 		"runs_with_five_outputs": complete, "executions_not_succeeded": notSucceeded, "dlq_messages": dlq,
 		"execution_p50_ms": r1(pct(durations, 50)), "execution_p99_ms": r1(pct(durations, 99)),
 		"server_cpu_seconds": r1(cpu.server.Seconds()), "server_cpu_ms_per_message": r2(cpu.server.Seconds() * 1000 / float64(n)),
-		"server_cores_busy": r2(cpu.server.Seconds() / elapsed.Seconds()),
+		"server_cores_busy":     r2(cpu.server.Seconds() / elapsed.Seconds()),
 		"functions_cpu_seconds": r1(cpu.functions.Seconds()), "functions_cpu_ms_per_message": r2(cpu.functions.Seconds() * 1000 / float64(n)),
 		"peak_rss_mb": r1(float64(peakRSS) / (1 << 20))})
 	if complete != n || notSucceeded != 0 || dlq != 0 {
