@@ -1,22 +1,15 @@
 // Command e2e measures the CEAP realtime workflow end to end on a ceap server where
 // examples/ceap/deploy.sh has deployed it: a message on the queue, the pipe, the Express
 // execution, the five Go stage functions and their five S3 outputs, the message deleted. It
-// prints one JSON line per measurement:
+// prints one JSON line per measurement: idle (messages sent one at a time, each timed from
+// SendMessage returning to the last stage's output object existing, see idle.go), breakdown
+// (where the idle runs' time went: queue, pipe, engine, functions, from the execution histories
+// and the functions' REPORT lines), throughput (messages sent as fast as SendMessageBatch
+// allows, timed until the queue is empty, every message's five outputs checked, nothing in the
+// DLQ, no failed execution) and profile (the server's CPU profile during the throughput run, by
+// service and by package), with the server's CPU and memory and the stage functions' CPU.
 //
-//   - idle: messages sent one at a time; for each, the time from SendMessage returning to the
-//     fifth stage's output object existing (found by polling, see idle.go);
-//
-//   - breakdown: for the idle executions, where that time went (queue, pipe, engine, functions),
-//     from the execution histories and the functions' REPORT lines;
-//
-//   - throughput: messages sent as fast as SendMessageBatch allows, the time until the queue is
-//     empty, every message's five outputs checked, nothing in the DLQ, no failed execution;
-//
-//   - profile: the server's CPU profile during the throughput run, by package;
-//
-//   - the server's CPU seconds and memory, and the stage functions' CPU, per phase.
-//
-//     go run ./bench/e2e --endpoint http://127.0.0.1:4566 --server-pid PID
+//	go run ./bench/e2e --endpoint http://127.0.0.1:4566 --server-pid PID
 package main
 
 import (
