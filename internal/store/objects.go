@@ -36,8 +36,9 @@ type ObjectStore interface {
 	// version becomes the latest. With IfSeq set, the version must still have that Seq
 	// (ErrConflict otherwise). ErrNotFound when missing.
 	ObjectDelete(ctx context.Context, p *ObjectDeleteParams) (*ObjectRow, error)
-	// ObjectList returns up to Limit latest versions that are not delete markers with key > After
-	// and key >= Prefix, by key (binary order of the UTF-8 bytes).
+	// ObjectList returns up to Limit latest versions that are not delete markers whose keys start
+	// with Prefix and sort after After, by key (binary order of the UTF-8 bytes). The rows carry
+	// what a listing reports (Bucket, Key, VersionID, Size, ETag, Created, Attrs), not Blobs or Tags.
 	ObjectList(ctx context.Context, p *ObjectListParams) ([]*ObjectRow, error)
 	// ObjectVersionList returns up to Limit versions (delete markers included) with key >= Prefix
 	// after the position (AfterKey, AfterSeq), by key and then newest first. AfterSeq 0 means
@@ -164,6 +165,20 @@ type ObjectDeleteParams struct {
 type ObjectListParams struct {
 	Bucket, Prefix, After string
 	Limit                 int
+}
+
+// PrefixEnd returns the smallest byte string greater than every string that starts with prefix,
+// and false when there is none (an empty prefix, or one of 0xff bytes only): the exclusive upper
+// bound of a prefix's index range.
+func PrefixEnd(prefix string) ([]byte, bool) {
+	end := []byte(prefix)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] != 0xff {
+			end[i]++
+			return end[:i+1], true
+		}
+	}
+	return nil, false
 }
 
 // ObjectVersionListParams are the arguments of ObjectVersionList.

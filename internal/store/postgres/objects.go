@@ -292,15 +292,43 @@ func deleteObject(ctx context.Context, tx pgx.Tx, p *store.ObjectDeleteParams) (
 	return o, nil
 }
 
-// ObjectList lists current versions by key.
+// listCols are the columns a listing reads.
+const listCols = `key, version_id, size, etag, created, attrs`
+
+// ObjectList lists current versions by key. The index range starts at the larger of After and
+// Prefix and ends where keys stop starting with Prefix, so a page reads only its own rows.
 func (db *DB) ObjectList(ctx context.Context, p *store.ObjectListParams) ([]*store.ObjectRow, error) {
+	query := `SELECT ` + listCols + ` FROM s3_objects WHERE bucket = $1 AND is_latest AND NOT delete_marker`
+	args := []any{p.Bucket}
+	if p.After >= p.Prefix {
+		query, args = query+` AND key > $2`, append(args, []byte(p.After))
+	} else {
+		query, args = query+` AND key >= $2`, append(args, []byte(p.Prefix))
+	}
+	if end, ok := store.PrefixEnd(p.Prefix); ok {
+		query, args = query+` AND key < $3`, append(args, end)
+	}
+	args = append(args, p.Limit)
+	query += fmt.Sprintf(` ORDER BY key LIMIT $%d`, len(args))
 	var out []*store.ObjectRow
 	err := db.query(func(c querier) error {
-		var err error
-		out, err = queryObjects(ctx, c, `SELECT `+objectCols+` FROM s3_objects
-			WHERE bucket = $1 AND is_latest AND NOT delete_marker AND key > $2 AND key >= $3 ORDER BY key LIMIT $4`,
-			p.Bucket, []byte(p.After), []byte(p.Prefix), p.Limit)
-		return err
+		rows, err := c.Query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		out = make([]*store.ObjectRow, 0, min(p.Limit, 1000))
+		for rows.Next() {
+			o := &store.ObjectRow{Bucket: p.Bucket, IsLatest: true}
+			var key []byte
+			var created int64
+			if err := rows.Scan(&key, &o.VersionID, &o.Size, &o.ETag, &created, &o.Attrs); err != nil {
+				return err
+			}
+			o.Key, o.Created = string(key), store.FromMillis(created)
+			out = append(out, o)
+		}
+		return rows.Err()
 	})
 	return out, err
 }

@@ -343,16 +343,43 @@ func deleteObject(ctx context.Context, tx *sql.Tx, p *store.ObjectDeleteParams) 
 	return o, nil
 }
 
-// ObjectList lists current versions by key.
+// listCols are the columns a listing reads: a page of 1,000 rows costs the driver per column.
+const listCols = `key, version_id, size, etag, created, attrs`
+
+// ObjectList lists current versions by key. The index range starts at the larger of After and
+// Prefix and ends where keys stop starting with Prefix, so a page reads only its own rows.
 func (db *DB) ObjectList(ctx context.Context, p *store.ObjectListParams) ([]*store.ObjectRow, error) {
-	var out []*store.ObjectRow
-	st, err := db.readStmt(ctx, `SELECT `+objectCols+` FROM s3_objects
-			WHERE bucket = ? AND is_latest = 1 AND delete_marker = 0 AND key > ? AND key >= ? ORDER BY key LIMIT ?`)
+	query := `SELECT ` + listCols + ` FROM s3_objects WHERE bucket = ? AND is_latest = 1 AND delete_marker = 0`
+	args := []any{p.Bucket}
+	if p.After >= p.Prefix {
+		query, args = query+` AND key > ?`, append(args, []byte(p.After))
+	} else {
+		query, args = query+` AND key >= ?`, append(args, []byte(p.Prefix))
+	}
+	if end, ok := store.PrefixEnd(p.Prefix); ok {
+		query, args = query+` AND key < ?`, append(args, end)
+	}
+	st, err := db.readStmt(ctx, query+` ORDER BY key LIMIT ?`)
 	if err != nil {
 		return nil, err
 	}
-	out, err = queryObjects(ctx, queryStmt{st}, ``, p.Bucket, []byte(p.After), []byte(p.Prefix), p.Limit)
-	return out, err
+	rows, err := st.QueryContext(ctx, append(args, p.Limit)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make([]*store.ObjectRow, 0, min(p.Limit, 1000))
+	for rows.Next() {
+		o := &store.ObjectRow{Bucket: p.Bucket, IsLatest: true}
+		var key []byte
+		var created int64
+		if err := rows.Scan(&key, &o.VersionID, &o.Size, &o.ETag, &created, &o.Attrs); err != nil {
+			return nil, err
+		}
+		o.Key, o.Created = string(key), store.FromMillis(created)
+		out = append(out, o)
+	}
+	return out, rows.Err()
 }
 
 // ObjectVersionList lists versions by key, newest first.
