@@ -182,16 +182,9 @@ func scanObject(row interface{ Scan(...any) error }) (*store.ObjectRow, error) {
 	return o, nil
 }
 
-// querier is a connection (QueryContext with a query) or a prepared statement (queryStmt).
+// querier is a connection or a transaction.
 type querier interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}
-
-// queryStmt adapts a prepared statement to querier; the query argument is ignored.
-type queryStmt struct{ *sql.Stmt }
-
-func (q queryStmt) QueryContext(ctx context.Context, _ string, args ...any) (*sql.Rows, error) {
-	return q.Stmt.QueryContext(ctx, args...)
 }
 
 func queryObjects(ctx context.Context, q querier, query string, args ...any) ([]*store.ObjectRow, error) {
