@@ -47,6 +47,32 @@ type Config struct {
 	AllowPublic bool `json:"allowPublic"`
 	// Pprof serves Go's profiler at /_ceap/debug/pprof/ (for benchmarking ceap itself).
 	Pprof bool `json:"pprof"`
+	// BlobBackend selects where S3 object bodies live: "" or "fs" for files under Data (one
+	// node), "s3" for a bucket of an S3-compatible store (AWS S3, MinIO, another ceap), which
+	// several nodes on one PostgreSQL store share.
+	BlobBackend string `json:"blobBackend"`
+	// BlobS3 configures the "s3" blob backend.
+	BlobS3 BlobS3 `json:"blobS3"`
+}
+
+// BlobBackendFS and BlobBackendS3 are the values of Config.BlobBackend.
+const (
+	BlobBackendFS = "fs"
+	BlobBackendS3 = "s3"
+)
+
+// BlobS3 is where the "s3" blob backend keeps bodies. Credentials come from the usual AWS
+// sources (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, an instance role).
+type BlobS3 struct {
+	// Endpoint is the store's URL (e.g. http://10.0.0.5:4566); empty means AWS S3. With an
+	// endpoint, requests use path-style addressing, which every S3-compatible store serves.
+	Endpoint string `json:"endpoint"`
+	// Bucket holds the bodies; it must exist.
+	Bucket string `json:"bucket"`
+	// Region signs the requests; empty means AWS_REGION, then the server's region.
+	Region string `json:"region"`
+	// Prefix is put in front of every blob's key (default "blobs/").
+	Prefix string `json:"prefix"`
 }
 
 // Duration is a time.Duration written as "90s", "1h" in files and flags.
@@ -127,6 +153,11 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 	str("CEAP_ACCOUNT_ID", &c.AccountID)
 	str("CEAP_REGION", &c.Region)
 	str("CEAP_LOG_LEVEL", &c.LogLevel)
+	str("CEAP_BLOB_BACKEND", &c.BlobBackend)
+	str("CEAP_BLOB_S3_ENDPOINT", &c.BlobS3.Endpoint)
+	str("CEAP_BLOB_S3_BUCKET", &c.BlobS3.Bucket)
+	str("CEAP_BLOB_S3_REGION", &c.BlobS3.Region)
+	str("CEAP_BLOB_S3_PREFIX", &c.BlobS3.Prefix)
 	for name, dst := range map[string]*Duration{"CEAP_LIFECYCLE_INTERVAL": &c.LifecycleInterval, "CEAP_EXPRESS_RETENTION": &c.ExpressRetention} {
 		if v := getenv(name); v != "" {
 			if err := dst.Set(v); err != nil {
@@ -158,6 +189,11 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.Var(&c.ExpressRetention, "express-retention", "how long Express executions stay visible")
 	fs.BoolVar(&c.AllowPublic, "allow-public", c.AllowPublic, "allow a non-loopback listener without credentials")
 	fs.BoolVar(&c.Pprof, "pprof", c.Pprof, "serve Go's profiler at /_ceap/debug/pprof/")
+	fs.StringVar(&c.BlobBackend, "blob-backend", c.BlobBackend, `where S3 object bodies live: "fs" (files in --data) or "s3" (a bucket that several nodes share)`)
+	fs.StringVar(&c.BlobS3.Endpoint, "blob-s3-endpoint", c.BlobS3.Endpoint, "URL of the S3-compatible store for --blob-backend s3 (empty: AWS S3)")
+	fs.StringVar(&c.BlobS3.Bucket, "blob-s3-bucket", c.BlobS3.Bucket, "existing bucket for --blob-backend s3")
+	fs.StringVar(&c.BlobS3.Region, "blob-s3-region", c.BlobS3.Region, "region of that bucket (default: AWS_REGION, then --region)")
+	fs.StringVar(&c.BlobS3.Prefix, "blob-s3-prefix", c.BlobS3.Prefix, `key prefix of bodies in that bucket (default "blobs/")`)
 }
 
 // Validate reports what is wrong with c.
@@ -190,6 +226,18 @@ func (c *Config) Validate() error {
 		if cr.AccessKeyID == "" || cr.SecretAccessKey == "" {
 			errs = append(errs, fmt.Errorf("credentials[%d]: accessKeyId and secretAccessKey are required", i))
 		}
+	}
+	switch c.BlobBackend {
+	case "", BlobBackendFS:
+	case BlobBackendS3:
+		if c.BlobS3.Bucket == "" {
+			errs = append(errs, errors.New("blob-s3-bucket: required with --blob-backend s3"))
+		}
+		if c.BlobS3.Endpoint != "" && !strings.HasPrefix(c.BlobS3.Endpoint, "http://") && !strings.HasPrefix(c.BlobS3.Endpoint, "https://") {
+			errs = append(errs, fmt.Errorf("blob-s3-endpoint %q: want an http:// or https:// URL", c.BlobS3.Endpoint))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("blob-backend %q: want fs or s3", c.BlobBackend))
 	}
 	if c.LifecycleInterval <= 0 {
 		errs = append(errs, errors.New("lifecycle-interval: must be positive"))
