@@ -67,7 +67,7 @@ const metricAlarmType = "MetricAlarm"
 // Alarm is a metric alarm's configuration, stored as the alarm row's Spec.
 type Alarm struct {
 	AlarmName                        string
-	AlarmDescription                 string      `json:",omitempty"`
+	AlarmDescription                 string `json:",omitempty"`
 	ActionsEnabled                   bool
 	OKActions                        []string    `json:",omitempty"`
 	AlarmActions                     []string    `json:",omitempty"`
