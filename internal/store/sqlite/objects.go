@@ -218,11 +218,12 @@ func (db *DB) ObjectPut(ctx context.Context, p *store.ObjectPutParams) (*store.O
 func (db *DB) putObject(ctx context.Context, tx *sql.Tx, p *store.ObjectPutParams) (*store.ObjectPutResult, error) {
 	o := &p.Row
 	key := []byte(o.Key)
-	var one int
-	if err := db.txRow(ctx, tx, `SELECT 1 FROM s3_buckets WHERE name = ?`, o.Bucket).Scan(&one); err != nil {
-		return nil, fmt.Errorf("bucket %s: %w", o.Bucket, notFound(err))
-	}
 	if p.IfNoneMatch || p.IfMatchETag != "" {
+		// A missing bucket answers before a failed precondition.
+		var one int
+		if err := db.txRow(ctx, tx, `SELECT 1 FROM s3_buckets WHERE name = ?`, o.Bucket).Scan(&one); err != nil {
+			return nil, fmt.Errorf("bucket %s: %w", o.Bucket, notFound(err))
+		}
 		var marker bool
 		var etag string
 		err := db.txRow(ctx, tx, `SELECT delete_marker, etag FROM s3_objects WHERE bucket = ? AND key = ? AND is_latest = 1`, o.Bucket, key).Scan(&marker, &etag)
@@ -243,29 +244,41 @@ func (db *DB) putObject(ctx context.Context, tx *sql.Tx, p *store.ObjectPutParam
 		}
 	}
 	res := &store.ObjectPutResult{}
+	// At most one version of a key is the latest: when the replaced null version was, no other
+	// row needs demoting.
+	demoted := false
 	if o.VersionID == "null" {
 		var blobs string
-		err := db.txRow(ctx, tx, `DELETE FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = 'null' RETURNING blobs`, o.Bucket, key).Scan(&blobs)
+		err := db.txRow(ctx, tx, `DELETE FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = 'null' RETURNING blobs, is_latest`, o.Bucket, key).Scan(&blobs, &demoted)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
 		res.Freed = strings.Fields(blobs)
 	}
-	if _, err := db.txExec(ctx, tx, `UPDATE s3_objects SET is_latest = 0, noncurrent_since = ? WHERE bucket = ? AND key = ? AND is_latest = 1`,
-		store.Millis(o.Created), o.Bucket, key); err != nil {
-		return nil, err
+	if !demoted {
+		if _, err := db.txExec(ctx, tx, `UPDATE s3_objects SET is_latest = 0, noncurrent_since = ? WHERE bucket = ? AND key = ? AND is_latest = 1`,
+			store.Millis(o.Created), o.Bucket, key); err != nil {
+			return nil, err
+		}
 	}
+	// The bucket's existence is checked by the insert itself: no row goes in without it.
 	stmt, err := db.stmt(ctx, tx, `INSERT INTO s3_objects (bucket, key, version_id, is_latest, delete_marker, size, etag, created, noncurrent_since, blobs, attrs, tags)
-		VALUES (?, ?, ?, 1, ?, ?, ?, ?, 0, ?, ?, ?)`)
+		SELECT ?, ?, ?, 1, ?, ?, ?, ?, 0, ?, ?, ? WHERE EXISTS (SELECT 1 FROM s3_buckets WHERE name = ?)`)
 	if err != nil {
 		return nil, err
 	}
-	r, err := stmt.ExecContext(ctx, o.Bucket, key, o.VersionID, o.DeleteMarker, o.Size, o.ETag, store.Millis(o.Created), strings.Join(o.Blobs, " "), o.Attrs, o.Tags)
+	r, err := stmt.ExecContext(ctx, o.Bucket, key, o.VersionID, o.DeleteMarker, o.Size, o.ETag, store.Millis(o.Created), strings.Join(o.Blobs, " "), o.Attrs, o.Tags, o.Bucket)
 	if err != nil {
 		if isUnique(err) {
 			return nil, fmt.Errorf("object %s version %s: %w", o.Key, o.VersionID, store.ErrAlreadyExists)
 		}
 		return nil, err
+	}
+	if n, err := r.RowsAffected(); err != nil || n == 0 {
+		if err == nil {
+			err = store.ErrNotFound
+		}
+		return nil, fmt.Errorf("bucket %s: %w", o.Bucket, err)
 	}
 	res.Seq, err = r.LastInsertId()
 	return res, err
