@@ -153,13 +153,22 @@ func (s *segments) list() ([]uint32, error) {
 	return nums, nil
 }
 
-// repair cuts a segment back to its intact prefix, durably.
+// repair cuts a segment back to its intact prefix, durably. A segment that another store in a
+// live process is appending to (it holds the segment's lock) is left alone: its tail is not torn
+// but in flight.
 func (s *segments) repair(num uint32) error {
 	g, err := s.acquire(num)
 	if err != nil {
 		return fmt.Errorf("open segment %d: %w", num, err)
 	}
 	defer s.release(g)
+	if err := unix.Flock(g.fd(), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return nil
+		}
+		return fmt.Errorf("lock segment %d: %w", num, err)
+	}
+	defer unix.Flock(g.fd(), unix.LOCK_UN)
 	fi, err := g.f.Stat()
 	if err != nil {
 		return fmt.Errorf("stat segment %d: %w", num, err)
@@ -232,6 +241,10 @@ func (s *segments) removeIfEmpty(g *segment) {
 		return
 	}
 	if _, err := unix.Seek(g.fd(), 0, unix.SEEK_DATA); !errors.Is(err, unix.ENXIO) {
+		return
+	}
+	// Empty, unless another store has just created it to append to.
+	if err := unix.Flock(g.fd(), unix.LOCK_EX|unix.LOCK_NB); err != nil {
 		return
 	}
 	s.mu.Lock()
@@ -329,15 +342,16 @@ func (s *segments) fail() {
 }
 
 // roll seals the current segment and starts a new one, whose name is durable before any
-// extent in it is acknowledged.
+// extent in it is acknowledged. The segment being appended to is locked (flock), so that no
+// other store opening the directory takes its tail for a torn one.
 func (s *segments) roll() error {
-	s.mu.Lock()
-	num := s.next
-	s.next++
-	s.mu.Unlock()
-	f, err := os.OpenFile(s.path(num), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	num, f, err := s.create()
 	if err != nil {
-		return fmt.Errorf("create segment: %w", err)
+		return err
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("lock segment %d: %w", num, err)
 	}
 	if err := syncDir(s.dir); err != nil {
 		_ = f.Close()
@@ -351,11 +365,33 @@ func (s *segments) roll() error {
 	old := s.cur
 	s.cur, s.size, s.broken = g, 0, false
 	if old != nil {
+		_ = unix.Flock(old.fd(), unix.LOCK_UN)
 		old.limit.Store(-1)
 		s.removeIfEmpty(old)
 		s.release(old)
 	}
 	return nil
+}
+
+// create makes the file of the next segment, skipping numbers that another store took.
+func (s *segments) create() (uint32, *os.File, error) {
+	for {
+		s.mu.Lock()
+		num := s.next
+		s.next++
+		s.mu.Unlock()
+		if num == 0 {
+			return 0, nil, errors.New("create segment: segment numbers exhausted")
+		}
+		f, err := os.OpenFile(s.path(num), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return 0, nil, fmt.Errorf("create segment: %w", err)
+		}
+		return num, f, nil
+	}
 }
 
 // read returns the header and body of the extent at ref, read whole and checked, in a buffer from

@@ -301,3 +301,52 @@ func TestWalkDuringDeletes(t *testing.T) {
 		}
 	}
 }
+
+// TestSecondStoreLeavesLiveSegmentAlone opens a second store on a directory that a first one is
+// appending to (as an in-process restart without Close does): the first store's segment is neither
+// cut nor removed, the two never append to one segment, and each reads what the other wrote.
+func TestSecondStoreLeavesLiveSegmentAlone(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	s1 := newStore(t, root)
+	a := mustPut(t, s1, []byte("first"))
+	s2 := newStore(t, root)
+	b := mustPut(t, s2, []byte("second"))
+	c := mustPut(t, s1, []byte("first again"))
+	ra, _ := parseExtentID(a.ID)
+	rb, _ := parseExtentID(b.ID)
+	rc, _ := parseExtentID(c.ID)
+	if rb.seg == ra.seg || rc.seg != ra.seg {
+		t.Fatalf("segments: first store %d then %d, second store %d; want the first store to keep its own and the second a new one", ra.seg, rc.seg, rb.seg)
+	}
+	for _, s := range []*Store{s1, s2} {
+		for id, want := range map[string]string{a.ID: "first", b.ID: "second", c.ID: "first again"} {
+			if got := mustRead(t, s, id); string(got) != want {
+				t.Fatalf("blob %s read %q, want %q", id, got, want)
+			}
+		}
+	}
+}
+
+// TestEmptyLiveSegmentSurvivesSecondOpen checks that a segment another store has just created (no
+// extent flushed into it yet) is not taken for an empty sealed one and removed.
+func TestEmptyLiveSegmentSurvivesSecondOpen(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	s1 := newStore(t, root)
+	if err := s1.segs.roll(); err != nil {
+		t.Fatalf("roll: %v", err)
+	}
+	path := s1.segs.path(s1.segs.cur.num)
+	newStore(t, root)
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the first store's new segment is gone after a second store opened: %v", err)
+	}
+	info := mustPut(t, s1, []byte("kept"))
+	if ref, _ := parseExtentID(info.ID); s1.segs.path(ref.seg) != path {
+		t.Fatalf("Put went to segment %d, want the one created before", ref.seg)
+	}
+	if got := mustRead(t, s1, info.ID); string(got) != "kept" {
+		t.Fatalf("read %q", got)
+	}
+}
