@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ceap/ceap/internal/awserr"
 	"github.com/ceap/ceap/internal/store"
@@ -34,7 +35,7 @@ type Dashboard struct {
 	Name     string
 	ARN      string
 	Body     string
-	Modified int64 // Unix ms
+	Modified time.Time
 }
 
 func (s *Service) dashboardARN(account, name string) string {
@@ -197,7 +198,7 @@ func (s *Service) GetDashboard(ctx context.Context, account, name string) (*Dash
 	} else if err != nil {
 		return nil, fmt.Errorf("read dashboard %q: %w", name, err)
 	}
-	return &Dashboard{Name: row.Name, ARN: row.ARN, Body: row.Body, Modified: row.Modified}, nil
+	return &Dashboard{Name: row.Name, ARN: row.ARN, Body: row.Body, Modified: store.FromMillis(row.Modified)}, nil
 }
 
 // ListDashboards lists an account's dashboards by name, 1,000 a page.
@@ -217,7 +218,7 @@ func (s *Service) ListDashboards(ctx context.Context, account, prefix, token str
 	}
 	out := make([]Dashboard, len(rows))
 	for i, r := range rows {
-		out[i] = Dashboard{Name: r.Name, ARN: r.ARN, Body: r.Body, Modified: r.Modified}
+		out[i] = Dashboard{Name: r.Name, ARN: r.ARN, Body: r.Body, Modified: store.FromMillis(r.Modified)}
 	}
 	return out, next, nil
 }

@@ -2,9 +2,11 @@ package protocol
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"reflect"
@@ -371,6 +373,33 @@ func jsonToCBOR(m *awsmodel.Model, ref *awsmodel.ShapeRef, val any) (any, error)
 		return n.Float64()
 	}
 	return val, nil
+}
+
+// maxInflatedBody bounds a decompressed request body (the largest any served API accepts is
+// well below it).
+const maxInflatedBody = 64 << 20
+
+// inflate replaces a gzip-encoded body (Content-Encoding: gzip, which the SDKs use for
+// operations with the requestCompression trait such as CloudWatch's PutMetricData) by its
+// content, once.
+func (r *Request) inflate() error {
+	if r.HTTP == nil || len(r.Body) == 0 || !strings.EqualFold(strings.TrimSpace(r.HTTP.Header.Get("Content-Encoding")), "gzip") {
+		return nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(r.Body))
+	if err != nil {
+		return awserr.New("SerializationException", "Could not decompress the gzip request body: %v", err)
+	}
+	body, err := io.ReadAll(io.LimitReader(zr, maxInflatedBody+1))
+	if err != nil {
+		return awserr.New("SerializationException", "Could not decompress the gzip request body: %v", err)
+	}
+	if len(body) > maxInflatedBody {
+		return awserr.WithStatus(413, "RequestEntityTooLarge", "Request body too large.")
+	}
+	r.Body = body
+	r.HTTP.Header.Del("Content-Encoding")
+	return nil
 }
 
 // encodeCBORError renders an error as rpc-v2-cbor's error map.

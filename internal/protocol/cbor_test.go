@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -169,4 +170,26 @@ func FuzzDecodeCBOR(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestDecodeGzipBody(t *testing.T) {
+	t.Parallel()
+	raw, _ := cbor.Marshal(map[string]any{"Namespace": "App"})
+	var zipped bytes.Buffer
+	zw := gzip.NewWriter(&zipped)
+	zw.Write(raw)
+	zw.Close()
+	hr := httptest.NewRequest(http.MethodPost, "/service/GraniteServiceVersion20100801/operation/PutMetricData", nil)
+	hr.Header.Set("Content-Encoding", "gzip")
+	r := &Request{HTTP: hr, Service: CloudWatch, Operation: "PutMetricData", Protocol: KindCBOR, Body: zipped.Bytes()}
+	var in struct{ Namespace string }
+	if err := r.Decode(&in); err != nil || in.Namespace != "App" {
+		t.Fatalf("gzip body: %+v (err %v)", in, err)
+	}
+	hr.Header.Set("Content-Encoding", "gzip")
+	r = &Request{HTTP: hr, Service: CloudWatch, Operation: "PutMetricData", Protocol: KindCBOR, Body: []byte("not gzip")}
+	var ae *awserr.Error
+	if err := r.Decode(&in); !errors.As(err, &ae) || ae.Code != "SerializationException" {
+		t.Fatalf("bad gzip: err = %v", err)
+	}
 }

@@ -14,6 +14,7 @@ var wirings = []struct {
 	{"glue", wireJobs},
 	{"sqs", wireQueues},
 	{"sns", wireTopics},
+	{"cloudwatch", wireCloudWatch},
 	{"events", wireEvents},
 	{"states", wireStates},
 	{"pipes", wirePipes},
