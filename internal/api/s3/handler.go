@@ -61,6 +61,8 @@ type Handler struct {
 	log *slog.Logger
 	// bodies holds the buffers small object bodies are read into (see writeBody).
 	bodies sync.Pool
+	// docs holds the buffers hand-written XML documents are built in (see writeXML).
+	docs sync.Pool
 }
 
 // New returns a Handler.
@@ -73,6 +75,7 @@ func New(cfg Config) *Handler {
 	}
 	h := &Handler{cfg: cfg, svc: cfg.Objects, log: cfg.Log.With("component", "s3")}
 	h.bodies.New = func() any { b := make([]byte, smallBody); return &b }
+	h.docs.New = func() any { b := make([]byte, 0, 64<<10); return &b }
 	return h
 }
 
@@ -309,8 +312,25 @@ func (c *call) objectOp(m string) error {
 	return awserr.WithStatus(405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
 }
 
-// writeXML sends a 200 response with an XML document.
+// maxPooledDoc bounds the document buffers kept for reuse (a page of 1,000 long keys).
+const maxPooledDoc = 4 << 20
+
+// writeXML sends a response with an XML document.
 func (c *call) writeXML(status int, v any) error {
+	if a, ok := v.(appender); ok {
+		bufp := c.h.docs.Get().(*[]byte)
+		doc := a.appendXML(append((*bufp)[:0], xml.Header...))
+		h := c.w.Header()
+		h["Content-Type"] = []string{"application/xml"}
+		h["Content-Length"] = []string{strconv.Itoa(len(doc))}
+		c.w.WriteHeader(status)
+		c.w.Write(doc)
+		if cap(doc) <= maxPooledDoc {
+			*bufp = doc
+			c.h.docs.Put(bufp)
+		}
+		return nil
+	}
 	body, err := xml.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode %s response: %w", c.op, err)

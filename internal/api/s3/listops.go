@@ -70,7 +70,7 @@ func (c *call) listObjectsV2() error {
 		own = &o
 	}
 	c.fillList(&res, out, enc, own)
-	return c.writeXML(http.StatusOK, res)
+	return c.writeXML(http.StatusOK, &res)
 }
 
 func (c *call) listObjectsV1() error {
@@ -95,10 +95,11 @@ func (c *call) listObjectsV1() error {
 	}
 	o := ownerOf(c.account)
 	c.fillList(&res, out, enc, &o)
-	return c.writeXML(http.StatusOK, res)
+	return c.writeXML(http.StatusOK, &res)
 }
 
 func (c *call) fillList(res *listBucketResult, out *objects.ListOutput, enc func(string) string, own *owner) {
+	res.Contents = make([]objectXML, 0, len(out.Objects))
 	for _, o := range out.Objects {
 		x := objectXML{Key: enc(o.Key), LastModified: xmlTime(o.LastModified), ETag: o.ETag, Size: o.Size, StorageClass: o.StorageClass, Owner: own}
 		if o.Checksum.Algorithm != "" {
@@ -152,5 +153,5 @@ func (c *call) listVersions() error {
 	for _, p := range out.CommonPrefixes {
 		res.CommonPrefixes = append(res.CommonPrefixes, commonPrefix{Prefix: enc(p)})
 	}
-	return c.writeXML(http.StatusOK, res)
+	return c.writeXML(http.StatusOK, &res)
 }
