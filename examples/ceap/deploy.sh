@@ -14,9 +14,9 @@
 # Environment: CEAP_ENDPOINT (default http://127.0.0.1:4566), CEAP_ACCOUNT_ID (default: read
 # from the server), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (default test/test).
 #
-# Steps that the deployment cannot work without stop the script when they fail; monitoring
-# steps (alarms, dashboard, saved queries, topics, rules) are reported and skipped, and the
-# summary at the end lists them.
+# Steps that the deployment cannot work without, and the alarms and dashboard, stop the script
+# when they fail; the other monitoring steps (saved queries, topics, rules) are reported and
+# skipped, and the summary at the end lists them.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -273,21 +273,25 @@ if [ "$type" = standard ]; then
 fi
 
 step "alarms"
-optional "alarm $machine-ExecutionsFailed (Sum > 5 over 300 s)" awsc cloudwatch put-metric-alarm \
+# ceap evaluates these every minute and publishes their notifications to ceap-ops-alerts.
+awsc cloudwatch put-metric-alarm \
 	--alarm-name "$machine-ExecutionsFailed" --alarm-description "CEAP $name: more than 5 failed executions in 5 minutes" \
 	--namespace AWS/States --metric-name ExecutionsFailed --statistic Sum --period 300 --threshold 5 \
 	--comparison-operator GreaterThanThreshold --evaluation-periods 1 \
 	--dimensions "Name=StateMachineArn,Value=$machine_arn" --alarm-actions "$ops_topic_arn"
-optional "alarm $machine-ExecutionTime (Average > 240000 ms over 60 s)" awsc cloudwatch put-metric-alarm \
+echo "  ok      alarm $machine-ExecutionsFailed (Sum > 5 over 300 s)"
+awsc cloudwatch put-metric-alarm \
 	--alarm-name "$machine-ExecutionTime" --alarm-description "CEAP $name: executions take longer than 4 minutes" \
 	--namespace AWS/States --metric-name ExecutionTime --statistic Average --period 60 --threshold 240000 \
 	--comparison-operator GreaterThanThreshold --evaluation-periods 1 \
 	--dimensions "Name=StateMachineArn,Value=$machine_arn" --alarm-actions "$ops_topic_arn"
-optional "alarm $dlq-messages (Average > 1 over 300 s)" awsc cloudwatch put-metric-alarm \
+echo "  ok      alarm $machine-ExecutionTime (Average > 240000 ms over 60 s)"
+awsc cloudwatch put-metric-alarm \
 	--alarm-name "$dlq-messages" --alarm-description "CEAP $name: messages in the dead-letter queue" \
 	--namespace AWS/SQS --metric-name ApproximateNumberOfMessagesVisible --statistic Average --period 300 \
 	--threshold 1 --comparison-operator GreaterThanThreshold --evaluation-periods 1 \
 	--dimensions "Name=QueueName,Value=$dlq" --alarm-actions "$ops_topic_arn"
+echo "  ok      alarm $dlq-messages (Average > 1 over 300 s)"
 
 step "dashboard WorkflowMonitoring"
 # The dashboard is shared by every workflow: this workflow's widgets (titles starting with
@@ -310,8 +314,8 @@ if body="$(awsc cloudwatch get-dashboard --dashboard-name WorkflowMonitoring --q
 fi
 dashboard="$(printf '%s' "$current" | jq -c --arg prefix "$name: " --argjson mine "$widgets" \
 	'{widgets: ([.widgets[]? | select((.properties.title // "") | startswith($prefix) | not)] + $mine)}')"
-optional "dashboard WorkflowMonitoring ($name widgets)" awsc cloudwatch put-dashboard \
-	--dashboard-name WorkflowMonitoring --dashboard-body "$dashboard"
+awsc cloudwatch put-dashboard --dashboard-name WorkflowMonitoring --dashboard-body "$dashboard" >/dev/null
+echo "  ok      dashboard WorkflowMonitoring ($name widgets)"
 
 step "saved log queries"
 stage_groups=()

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end test of the CEAP deployment on ceap, with the real aws CLI: deploys both workflows
 # with examples/ceap/deploy.sh --fast, then runs the runbook's paths — a message through the
-# realtime workflow (five outputs, SUCCEEDED), the express failure path to the DLQ, the DLQ
+# realtime workflow (five outputs, SUCCEEDED, counted by get-metric-statistics), the deployed alarms
+# and dashboard (an alarm's notification reaching a subscribed queue), the express failure path to
+# the DLQ, the DLQ
 # procedure, pause and resume of the pipe, the batch workflow with its Glue stage, a standard
 # failure reported through the failure rule and topic, and redrive after the fix. Exits non-zero
 # on the first result that is not as expected.
@@ -52,6 +54,28 @@ RB=s3://ceap-workflow-realtime-123456789
 BB=s3://ceap-workflow-batch-123456789
 today=$(date -u +%F)
 msg='{"programId":"P-1","marketplace":"us","candidates":[{"customerId":"C1","subjectId":"S1","eventType":"purchase","eventTime":"'$today'","features":{"engagement":0.8}},{"customerId":"C2","subjectId":"S1","eventType":"view","eventTime":"'$today'","optedOut":true}]}'
+# --- alarms and dashboard from the deploy; an alarm's notification reaches a subscribed queue -----
+alarms=$(aws cloudwatch describe-alarms --query 'MetricAlarms[].AlarmName' --output text | tr '\t' '\n' | sort | tr '\n' ' ')
+for a in Ceap-realtime-Workflow-ExecutionsFailed Ceap-realtime-Workflow-ExecutionTime ceap-workflow-realtime-dlq-messages \
+  Ceap-batch-Workflow-ExecutionsFailed Ceap-batch-Workflow-ExecutionTime ceap-workflow-batch-dlq-messages; do
+  case " $alarms " in *" $a "*) ;; *) fail "alarm $a missing (have: $alarms)" ;; esac
+done
+aws cloudwatch describe-alarms --alarm-names ceap-workflow-realtime-dlq-messages \
+  | jq -e '.MetricAlarms[0] | .Namespace == "AWS/SQS" and .MetricName == "ApproximateNumberOfMessagesVisible" and .Statistic == "Average"
+      and .Period == 300 and .Threshold == 1 and .ComparisonOperator == "GreaterThanThreshold" and .EvaluationPeriods == 1
+      and .Dimensions == [{"Name": "QueueName", "Value": "ceap-workflow-realtime-dlq"}]
+      and .AlarmActions == ["arn:aws:sns:us-east-1:123456789:ceap-ops-alerts"]' >/dev/null || fail "DLQ alarm configuration"
+ok "the three alarms of each workflow exist with the runbook's settings"
+aws cloudwatch get-dashboard --dashboard-name WorkflowMonitoring --query DashboardBody --output text \
+  | jq -e '[.widgets[].properties.title] | (map(select(startswith("realtime: "))) | length) == 4 and (map(select(startswith("batch: "))) | length) == 4' >/dev/null \
+  || fail "dashboard WorkflowMonitoring lacks a workflow's widgets"
+ok "dashboard WorkflowMonitoring holds both workflows' widgets"
+aws sqs create-queue --queue-name alarm-inbox >/dev/null
+aws sns subscribe --topic-arn arn:aws:sns:us-east-1:123456789:ceap-ops-alerts --protocol sqs \
+  --notification-endpoint arn:aws:sqs:us-east-1:123456789:alarm-inbox --attributes RawMessageDelivery=true >/dev/null
+aws cloudwatch set-alarm-state --alarm-name ceap-workflow-realtime-dlq-messages --state-value ALARM --state-reason "e2e: alarm action check"
+wait_for "ALARM notification of the DLQ alarm delivered to the subscribed queue" 30 bash -c "command aws --endpoint-url $E sqs receive-message --queue-url https://sqs.us-east-1.amazonaws.com/123456789/alarm-inbox --wait-time-seconds 1 --query 'Messages[0].Body' --output text | jq -e 'select(.AlarmName == \"ceap-workflow-realtime-dlq-messages\" and .NewStateValue == \"ALARM\")' >/dev/null && echo yes"
+
 count() { aws stepfunctions list-executions --state-machine-arn "$1" --status-filter "$2" --query 'length(executions)' --output text; }
 depth() { aws sqs get-queue-attributes --queue-url "$1" --attribute-names ApproximateNumberOfMessages --query 'Attributes.ApproximateNumberOfMessages' --output text; }
 
@@ -65,6 +89,8 @@ ok "five stage outputs under executions/$name/"
 aws s3 cp "$RB/results/P-1/$name.json" - | jq -e '.candidates | length >= 1' >/dev/null || fail "results/P-1/$name.json"
 ok "results/P-1/$name.json written by the Store stage"
 wait_for "realtime queue empty after success" 30 bash -c "[ \"\$(command aws --endpoint-url $E sqs get-queue-attributes --queue-url $Q --attribute-names ApproximateNumberOfMessages --query Attributes.ApproximateNumberOfMessages --output text)\" = 0 ] && echo yes"
+
+wait_for "get-metric-statistics counts the realtime execution (AWS/States ExecutionsSucceeded)" 60 bash -c "[ \"\$(command aws --endpoint-url $E cloudwatch get-metric-statistics --namespace AWS/States --metric-name ExecutionsSucceeded --dimensions Name=StateMachineArn,Value=$SM --start-time \$(date -u -d '1 hour ago' +%FT%TZ) --end-time \$(date -u -d '1 hour' +%FT%TZ) --period 86400 --statistics Sum --query 'Datapoints[0].Sum' --output text)\" != None ] && echo yes"
 
 # --- express failure: three FAILED executions, then the DLQ ---------------------------------------
 aws sqs send-message --queue-url "$Q" --message-body '{"programId":"P-9","failAt":"ScoreTask"}' >/dev/null
