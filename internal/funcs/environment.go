@@ -1,18 +1,17 @@
 package funcs
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -29,6 +28,7 @@ const (
 	errTypeExit             = "Runtime.ExitError"
 	errTypeResponseTooLarge = "Function.ResponseSizeTooLarge"
 	errTypeEntrypoint       = "Runtime.InvalidEntrypoint"
+	errTypeOutOfMemory      = "Runtime.OutOfMemory"
 )
 
 // Spec is everything an environment needs to run one version of a function.
@@ -81,9 +81,11 @@ type outcome struct {
 	payload       []byte
 	functionError bool
 	// broken means the environment may not be used again.
-	broken   bool
-	logTail  string
-	duration time.Duration
+	broken bool
+	// errorType is the error that ceap itself detected (a timeout, an exit), for REPORT.
+	errorType string
+	logTail   string
+	duration  time.Duration
 }
 
 // environment is one running instance of a function's runtime: a local process and the Runtime
@@ -97,12 +99,23 @@ type environment struct {
 	srv    *http.Server
 	cmd    *exec.Cmd
 	output *output
+	// cgroup limits the environment's memory; nil when this machine cannot enforce it.
+	cgroup *envCgroup
+	// status is the runtime's /proc/<pid>/status, kept open to read its peak RSS when there
+	// is no cgroup to read it from.
+	status *os.File
+	// deadline is the environment's one timer, set for each invocation.
+	deadline *time.Timer
 
-	pending    chan *invocation
-	stopping   chan struct{}
-	stopOnce   sync.Once
-	exited     chan struct{}
-	exitErr    error
+	pending  chan *invocation
+	stopping chan struct{}
+	stopOnce sync.Once
+	exited   chan struct{}
+	exitErr  error
+	// oomKilled and exitPeakMB are read from the cgroup when the runtime exits, before it is
+	// removed.
+	oomKilled  bool
+	exitPeakMB int
 	ready      chan struct{}
 	readyOnce  sync.Once
 	initFailed chan struct{}
@@ -132,7 +145,7 @@ type launch struct {
 }
 
 // startEnvironment starts the runtime process and its Runtime API endpoint.
-func startEnvironment(spec *Spec, l launch, c clock.Clock, sink func(stream string, lines []LogLine)) (*environment, error) {
+func startEnvironment(spec *Spec, l launch, c clock.Clock, mc *memoryControl, sink func(stream string, lines []LogLine)) (*environment, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listen for the runtime API of %q: %w", spec.Name, err)
@@ -148,6 +161,10 @@ func startEnvironment(spec *Spec, l launch, c clock.Clock, sink func(stream stri
 		ready:      make(chan struct{}),
 		initFailed: make(chan struct{}),
 		started:    c.Now(),
+	}
+	if _, real := c.(clock.Real); real {
+		e.deadline = time.NewTimer(time.Hour)
+		e.deadline.Stop()
 	}
 	e.srv = &http.Server{Handler: e, ReadHeaderTimeout: InitTimeout}
 
@@ -172,17 +189,42 @@ func startEnvironment(spec *Spec, l launch, c clock.Clock, sink func(stream stri
 	cmd.Stderr = w
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	e.output.write(fmt.Sprintf("INIT_START Runtime Version: %s\tRuntime Version ARN: arn:aws:lambda:%s::runtime:ceap", spec.Runtime, spec.Region))
-	if err := cmd.Start(); err != nil {
+	if mc != nil {
+		if e.cgroup, err = mc.newEnvCgroup(spec.MemoryMB); err != nil {
+			_ = r.Close()
+			_ = w.Close()
+			_ = e.srv.Close()
+			return nil, fmt.Errorf("start %q: %w", spec.Name, err)
+		}
+		err = e.cgroup.start(cmd)
+	} else {
+		err = cmd.Start()
+	}
+	if err != nil {
 		_ = r.Close()
 		_ = w.Close()
 		_ = e.srv.Close()
+		if e.cgroup != nil {
+			e.cgroup.remove()
+		}
 		return nil, &entrypointError{err: err}
 	}
 	_ = w.Close()
 	e.cmd = cmd
+	if e.cgroup == nil || e.cgroup.peak == nil {
+		e.status, _ = os.Open(filepath.Join("/proc", strconv.Itoa(cmd.Process.Pid), "status"))
+	}
 	go e.output.run()
 	go func() {
 		e.exitErr = cmd.Wait()
+		if e.cgroup != nil {
+			e.oomKilled = e.cgroup.oomKilled()
+			e.exitPeakMB, _ = e.cgroup.peakMB()
+			e.cgroup.remove()
+		}
+		if e.status != nil {
+			_ = e.status.Close()
+		}
 		close(e.exited)
 	}()
 	return e, nil
@@ -253,7 +295,7 @@ func (e *environment) invoke(ctx context.Context, inv *invocation) (outcome, err
 		return outcome{broken: true}, ctx.Err()
 	}
 	if !deliveredAt.IsZero() {
-		timer := e.clock.After(inv.deadline.Sub(e.clock.Now()))
+		timer := e.setDeadline(inv.deadline.Sub(e.clock.Now()))
 		select {
 		case <-inv.done:
 			out.payload, out.functionError = inv.result, inv.isError
@@ -262,9 +304,11 @@ func (e *environment) invoke(ctx context.Context, inv *invocation) (outcome, err
 		case <-e.exited:
 			out = e.exitOutcome(inv)
 		case <-ctx.Done():
+			e.stopDeadline()
 			e.abandon(inv)
 			return outcome{broken: true}, ctx.Err()
 		}
+		e.stopDeadline()
 		out.duration = e.clock.Now().Sub(deliveredAt)
 	}
 	e.finishLog(inv, &out)
@@ -272,6 +316,21 @@ func (e *environment) invoke(ctx context.Context, inv *invocation) (outcome, err
 	e.lastUsed = e.clock.Now()
 	e.mu.Unlock()
 	return out, nil
+}
+
+// setDeadline arms the environment's timer (a fake clock's timer in tests).
+func (e *environment) setDeadline(d time.Duration) <-chan time.Time {
+	if e.deadline == nil {
+		return e.clock.After(d)
+	}
+	e.deadline.Reset(d)
+	return e.deadline.C
+}
+
+func (e *environment) stopDeadline() {
+	if e.deadline != nil {
+		e.deadline.Stop()
+	}
 }
 
 // abandon ends an invocation whose caller has gone away; the environment cannot be trusted after.
@@ -301,6 +360,7 @@ func (e *environment) timeoutOutcome(inv *invocation, limit time.Duration) outco
 		payload:       functionErrorPayload(errTypeTimeout, "RequestId: "+inv.id+" Error: "+msg),
 		functionError: true,
 		broken:        true,
+		errorType:     errTypeTimeout,
 	}
 }
 
@@ -322,50 +382,93 @@ func (e *environment) exitOutcome(inv *invocation) outcome {
 	if e.exitErr != nil {
 		reason = "Runtime exited with error: " + e.exitErr.Error()
 	}
+	errType := errTypeExit
+	if e.oomKilled {
+		errType = errTypeOutOfMemory
+	}
 	msg := "RequestId: " + inv.id + " Error: " + reason
-	e.output.write(msg, errTypeExit)
-	return outcome{payload: functionErrorPayload(errTypeExit, msg), functionError: true, broken: true}
+	e.output.write(msg, errType)
+	return outcome{payload: functionErrorPayload(errType, msg), functionError: true, broken: true, errorType: errType}
 }
 
 // finishLog writes END and REPORT and collects the tail.
 func (e *environment) finishLog(inv *invocation, out *outcome) {
-	ms := float64(out.duration.Microseconds()) / 1000
-	report := fmt.Sprintf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
-		inv.id, ms, int64(math.Max(1, math.Ceil(ms))), e.spec.MemoryMB, e.maxMemoryMB())
+	us := out.duration.Microseconds()
+	billed := max(1, (us+999)/1000)
+	b := make([]byte, 0, 192)
+	b = append(b, "REPORT RequestId: "...)
+	b = append(b, inv.id...)
+	b = append(b, "\tDuration: "...)
+	b = appendMillis(b, us)
+	b = append(b, " ms\tBilled Duration: "...)
+	b = strconv.AppendInt(b, billed, 10)
+	b = append(b, " ms\tMemory Size: "...)
+	b = strconv.AppendInt(b, int64(e.spec.MemoryMB), 10)
+	b = append(b, " MB\tMax Memory Used: "...)
+	b = strconv.AppendInt(b, int64(e.maxMemoryMB()), 10)
+	b = append(b, " MB"...)
 	e.mu.Lock()
 	cold, initDuration := !e.coldReported, e.initDuration
 	e.coldReported = true
 	e.mu.Unlock()
 	if cold {
-		report += fmt.Sprintf("\tInit Duration: %.2f ms", float64(initDuration.Microseconds())/1000)
+		b = append(b, "\tInit Duration: "...)
+		b = appendMillis(b, initDuration.Microseconds())
+		b = append(b, " ms"...)
 	}
 	if out.broken && out.functionError {
-		status := "error"
-		if strings.Contains(string(out.payload), errTypeTimeout) {
-			status = "timeout"
+		switch out.errorType {
+		case errTypeTimeout:
+			b = append(b, "\tStatus: timeout"...)
+		case "":
+			b = append(b, "\tStatus: error"...)
+		default:
+			b = append(b, "\tStatus: error\tError Type: "...)
+			b = append(b, out.errorType...)
 		}
-		report += "\tStatus: " + status
 	}
-	e.output.write("END RequestId: "+inv.id, report)
+	e.output.write("END RequestId: "+inv.id, string(b))
 	out.logTail = e.output.end()
 }
 
-// maxMemoryMB reads the runtime process's peak resident set size.
+// appendMillis appends microseconds as milliseconds with two decimals, as REPORT lines show them.
+func appendMillis(b []byte, us int64) []byte {
+	return strconv.AppendFloat(b, float64(us)/1000, 'f', 2, 64)
+}
+
+// maxMemoryMB returns the environment's peak memory: its cgroup's peak usage, or the runtime
+// process's peak resident set when there is no cgroup.
 func (e *environment) maxMemoryMB() int {
-	if e.cmd == nil || e.cmd.Process == nil {
-		return 0
-	}
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(e.cmd.Process.Pid), "status"))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			if err == nil {
-				return (kb + 1023) / 1024
+	select {
+	case <-e.exited:
+		if e.exitPeakMB > 0 {
+			return e.exitPeakMB
+		}
+	default:
+		if e.cgroup != nil {
+			if mb, ok := e.cgroup.peakMB(); ok {
+				return mb
 			}
 		}
 	}
-	return 0
+	if e.status == nil {
+		return 0
+	}
+	var buf [2048]byte
+	n, _ := e.status.ReadAt(buf[:], 0)
+	return vmHWM(buf[:n])
+}
+
+// vmHWM returns the VmHWM line of a /proc/<pid>/status in MiB, rounded up; 0 when absent.
+func vmHWM(status []byte) int {
+	_, rest, ok := bytes.Cut(status, []byte("VmHWM:"))
+	if !ok {
+		return 0
+	}
+	line, _, _ := bytes.Cut(rest, []byte("\n"))
+	kb, err := strconv.Atoi(string(bytes.TrimSpace(bytes.TrimSuffix(bytes.TrimSpace(line), []byte("kB")))))
+	if err != nil {
+		return 0
+	}
+	return (kb + 1023) / 1024
 }

@@ -2,11 +2,12 @@ package funcs
 
 import (
 	"context"
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -91,6 +92,8 @@ type Runner struct {
 	clock    clock.Clock
 	log      *slog.Logger
 	launcher *launcher
+	// memory limits environments' memory; nil when this machine cannot (see MemoryEnforced).
+	memory *memoryControl
 
 	mu      sync.Mutex
 	pools   map[string]*pool // by account and function name
@@ -121,7 +124,7 @@ func NewRunner(cfg RunnerConfig) *Runner {
 	if lg == nil {
 		lg = slog.Default()
 	}
-	return &Runner{
+	r := &Runner{
 		cfg:   cfg,
 		clock: clock.Or(cfg.Clock),
 		log:   lg.With("component", "funcs"),
@@ -132,14 +135,29 @@ func NewRunner(cfg RunnerConfig) *Runner {
 		inUse:   make(map[string]int),
 		running: make(map[string]int),
 	}
+	var err error
+	r.memory, err = detectMemoryControl()
+	logMemoryControl(r.log, r.memory, err)
+	return r
+}
+
+// MemoryEnforced reports how environments' MemorySize is enforced: "cgroup2" or "cgroup1", or
+// "" when this machine offers no writable memory controller and MemorySize is only reported.
+func (r *Runner) MemoryEnforced() string {
+	if r.memory == nil {
+		return ""
+	}
+	return r.memory.kind
 }
 
 func poolKey(account, name string) string { return account + "\x00" + name }
 
-// NewRequestID returns a Lambda request id (a UUID).
+// NewRequestID returns a Lambda request id (a random UUID). Request ids need to be unique, not
+// secret: they come from the runtime's fast random source, not a system call per id.
 func NewRequestID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:])
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
@@ -149,16 +167,20 @@ func NewRequestID() string {
 // traceID returns an X-Ray trace header value: Root=1-<epoch hex>-<96 random bits>;Sampled=0.
 func traceID(now time.Time) string {
 	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("Root=1-%08x-%s;Sampled=0", now.Unix(), hex.EncodeToString(b[:]))
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint32(b[8:], rand.Uint32())
+	var epoch [4]byte
+	binary.BigEndian.PutUint32(epoch[:], uint32(now.Unix()))
+	return "Root=1-" + hex.EncodeToString(epoch[:]) + "-" + hex.EncodeToString(b[:]) + ";Sampled=0"
 }
 
-// acquire takes a concurrency slot and an environment (nil when one must be started).
-func (r *Runner) acquire(spec *Spec, lim Limits) (*environment, error) {
+// acquire takes a concurrency slot and an environment (nil when one must be started). It returns
+// the executions in flight, of the function and of the account, this one included.
+func (r *Runner) acquire(spec *Spec, lim Limits) (e *environment, fnBusy, acctBusy int, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopped {
-		return nil, awserr.WithStatus(503, "ServiceException", "The function service is shutting down.")
+		return nil, 0, 0, awserr.WithStatus(503, "ServiceException", "The function service is shutting down.")
 	}
 	key := poolKey(spec.Account, spec.Name)
 	p := r.pools[key]
@@ -168,10 +190,10 @@ func (r *Runner) acquire(spec *Spec, lim Limits) (*environment, error) {
 	}
 	if lim.Reserved != nil {
 		if p.busy >= *lim.Reserved {
-			return nil, Throttled(ReasonReservedLimit)
+			return nil, 0, 0, Throttled(ReasonReservedLimit)
 		}
 	} else if r.inUse[spec.Account] >= lim.Unreserved {
-		return nil, Throttled(ReasonAccountLimit)
+		return nil, 0, 0, Throttled(ReasonAccountLimit)
 	}
 	if p.revision != spec.Revision {
 		for _, e := range p.idle {
@@ -184,12 +206,12 @@ func (r *Runner) acquire(spec *Spec, lim Limits) (*environment, error) {
 	if lim.Reserved == nil {
 		r.inUse[spec.Account]++
 	}
+	fnBusy, acctBusy = p.busy, r.running[spec.Account]
 	if n := len(p.idle); n > 0 {
-		e := p.idle[n-1]
+		e = p.idle[n-1]
 		p.idle = p.idle[:n-1]
-		return e, nil
 	}
-	return nil, nil
+	return e, fnBusy, acctBusy, nil
 }
 
 // release returns the slot, and the environment to the warm pool when it is healthy and current.
@@ -247,16 +269,15 @@ func (r *Runner) Invoke(ctx context.Context, spec *Spec, lim Limits, requestID s
 // InvokeRequest is Invoke with every part of the request.
 func (r *Runner) InvokeRequest(ctx context.Context, spec *Spec, lim Limits, req Request) (*Result, error) {
 	requestID, payload := req.ID, req.Payload
-	e, err := r.acquire(spec, lim)
+	e, fnBusy, acctBusy, err := r.acquire(spec, lim)
 	if err != nil {
 		return nil, err
 	}
 	cold := e == nil
-	fnBusy, acctBusy := r.Concurrency(spec.Account, spec.Name), r.AccountConcurrency(spec.Account)
 	if cold {
 		l, err := r.launcher.build(spec)
 		if err == nil {
-			e, err = startEnvironment(spec, l, r.clock, func(stream string, lines []LogLine) {
+			e, err = startEnvironment(spec, l, r.clock, r.memory, func(stream string, lines []LogLine) {
 				if r.cfg.Sink != nil {
 					r.cfg.Sink(spec.Account, spec.LogGroup(), stream, lines)
 				}
@@ -352,6 +373,7 @@ func (r *Runner) Stop() {
 	for _, e := range all {
 		e.stop()
 	}
+	r.memory.close()
 }
 
 // Forget stops the idle environments of a deleted function.

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -392,4 +394,105 @@ func TestMissingBootstrapIsInvalidEntrypoint(t *testing.T) {
 	if n := f.runner.Concurrency(spec.Account, spec.Name); n != 0 {
 		t.Fatalf("concurrency after a failed start = %d", n)
 	}
+}
+
+func TestMemorySizeIsEnforced(t *testing.T) {
+	t.Parallel()
+	if reason := noMemoryController(); reason != "" {
+		t.Skip("this machine has no writable cgroup memory controller, so MemorySize cannot be enforced here: " + reason)
+	}
+	f := newFixture(t)
+	if f.runner.MemoryEnforced() == "" {
+		t.Fatal("the machine has a writable memory controller but the runner does not enforce MemorySize")
+	}
+	spec := f.spec(t, "hungry", "provided.al2023", "bootstrap", goFunctionZip)
+	spec.MemoryMB = 128
+	spec.Timeout = 20 * time.Second
+
+	within := invoke(t, f, spec, `{"op":"alloc","ms":48}`)
+	if within.FunctionError != "" || decode(t, within.Payload)["value"] != "48" {
+		t.Fatalf("48 MiB within 128 MB: %s %s", within.FunctionError, within.Payload)
+	}
+	if used := maxMemoryUsed(t, within.LogTail); used < 48 || used > 128 {
+		t.Fatalf("Max Memory Used after touching 48 MiB = %d MB, want 48..128; tail %q", used, within.LogTail)
+	}
+
+	over := invoke(t, f, spec, `{"op":"alloc","ms":256}`)
+	doc := decode(t, over.Payload)
+	wantMsg := "RequestId: " + over.RequestID + " Error: Runtime exited with error: signal: killed"
+	if over.FunctionError != "Unhandled" || doc["errorType"] != "Runtime.OutOfMemory" || doc["errorMessage"] != wantMsg {
+		t.Fatalf("256 MiB in 128 MB = %q %s, want Unhandled Runtime.OutOfMemory %q", over.FunctionError, over.Payload, wantMsg)
+	}
+	if !strings.Contains(over.LogTail, wantMsg+"\nRuntime.OutOfMemory\n") || !strings.Contains(over.LogTail, "\tStatus: error\tError Type: Runtime.OutOfMemory") {
+		t.Fatalf("tail of the killed invocation = %q", over.LogTail)
+	}
+	if used := maxMemoryUsed(t, over.LogTail); used < 100 || used > 128 {
+		t.Fatalf("Max Memory Used of the killed invocation = %d MB, want close to 128; tail %q", used, over.LogTail)
+	}
+
+	next := invoke(t, f, spec, `{"op":"echo","value":"again"}`)
+	if !next.Cold || next.FunctionError != "" {
+		t.Fatalf("after an out-of-memory kill the next invoke must start a new environment: cold %v error %q", next.Cold, next.FunctionError)
+	}
+	envs, err := filepath.Glob(filepath.Join(f.runner.memory.dir, "env-*"))
+	if err != nil || len(envs) != 1 {
+		t.Fatalf("environment cgroups after the killed one ended = %v, %v; want only the new environment's", envs, err)
+	}
+}
+
+func maxMemoryUsed(t *testing.T, tail string) int {
+	t.Helper()
+	_, rest, ok := strings.Cut(tail, "Max Memory Used: ")
+	if !ok {
+		t.Fatalf("no Max Memory Used in %q", tail)
+	}
+	n, err := strconv.Atoi(strings.Fields(rest)[0])
+	if err != nil {
+		t.Fatalf("Max Memory Used in %q: %v", tail, err)
+	}
+	return n
+}
+
+// noMemoryController says why this machine offers ceap no memory controller to write, or "" when
+// it does. It looks for itself, so that a runner that stops enforcing limits fails the test
+// instead of skipping it.
+func noMemoryController() string {
+	own, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return err.Error()
+	}
+	mounts, err := os.ReadFile("/proc/self/mounts")
+	if err != nil {
+		return err.Error()
+	}
+	for _, m := range strings.Split(string(mounts), "\n") {
+		f := strings.Fields(m)
+		if len(f) < 4 {
+			continue
+		}
+		for _, line := range strings.Split(string(own), "\n") {
+			parts := strings.SplitN(line, ":", 3)
+			if len(parts) != 3 {
+				continue
+			}
+			var dir string
+			switch {
+			case f[2] == "cgroup2" && parts[1] == "":
+				dir = filepath.Join(f[1], parts[2])
+				if c, err := os.ReadFile(filepath.Join(dir, "cgroup.controllers")); err != nil || !slices.Contains(strings.Fields(string(c)), "memory") {
+					continue
+				}
+			case f[2] == "cgroup" && slices.Contains(strings.Split(f[3], ","), "memory") && slices.Contains(strings.Split(parts[1], ","), "memory"):
+				dir = filepath.Join(f[1], parts[2])
+			default:
+				continue
+			}
+			probe := filepath.Join(dir, "ceap-probe-"+strconv.Itoa(os.Getpid()))
+			if err := os.Mkdir(probe, 0o755); err == nil {
+				_ = os.Remove(probe)
+				return ""
+			}
+		}
+	}
+	return "no cgroup v2 memory controller for this process's cgroup and no writable cgroup v1 memory hierarchy"
 }

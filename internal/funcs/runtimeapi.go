@@ -45,8 +45,22 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// acceptedBody is the Runtime API's answer to a response or an error, written once per
+// invocation: encoded once.
+var acceptedBody = []byte(`{"status":"OK"}` + "\n")
+
+// acceptedLength is acceptedBody's Content-Length header value.
+var acceptedLength = []string{strconv.Itoa(len(acceptedBody))}
+
+// jsonType is the Content-Type header value of the Runtime API's JSON answers.
+var jsonType = []string{"application/json"}
+
 func accepted(w http.ResponseWriter) {
-	writeJSON(w, http.StatusAccepted, map[string]string{"status": "OK"})
+	h := w.Header()
+	h["Content-Type"] = jsonType
+	h["Content-Length"] = acceptedLength
+	w.WriteHeader(http.StatusAccepted)
+	_, _ = w.Write(acceptedBody)
 }
 
 // ServeHTTP serves the Runtime API of one environment: one invocation at a time, handed to the
@@ -99,15 +113,18 @@ func (e *environment) serveNext(w http.ResponseWriter, r *http.Request) {
 		inv.deadline = now.Add(e.spec.Timeout)
 		e.mu.Unlock()
 		inv.delivered <- now
+		// The header names are in canonical form already; assigning skips canonicalizing them
+		// for every invocation.
 		h := w.Header()
-		h.Set(headerRequestID, inv.id)
-		h.Set(headerDeadlineMS, strconv.FormatInt(inv.deadline.UnixMilli(), 10))
-		h.Set(headerFunctionARN, inv.arn)
-		h.Set(headerTraceID, inv.traceID)
+		h[headerRequestID] = []string{inv.id}
+		h[headerDeadlineMS] = []string{strconv.FormatInt(inv.deadline.UnixMilli(), 10)}
+		h[headerFunctionARN] = []string{inv.arn}
+		h[headerTraceID] = []string{inv.traceID}
 		if inv.clientContext != "" {
-			h.Set(headerClientContext, inv.clientContext)
+			h[headerClientContext] = []string{inv.clientContext}
 		}
-		h.Set("Content-Type", "application/json")
+		h["Content-Type"] = jsonType
+		h["Content-Length"] = []string{strconv.Itoa(len(inv.payload))}
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(inv.payload)
 	case <-r.Context().Done():

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -56,6 +57,14 @@ func handle(ctx context.Context, ev event) (reply, error) {
 		return r, errors.New("plain failure")
 	case "exit":
 		os.Exit(3)
+	case "alloc":
+		// Ms is MiB here: allocate and touch every page, so that it is resident.
+		b := make([]byte, ev.Ms<<20)
+		for i := 0; i < len(b); i += 4096 {
+			b[i] = 1
+		}
+		r.Value = fmt.Sprint(len(b) >> 20)
+		runtime.KeepAlive(b)
 	}
 	return r, nil
 }
