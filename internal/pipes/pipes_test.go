@@ -733,3 +733,106 @@ func TestStateReasonShowsAnUnreadableSource(t *testing.T) {
 		return err == nil && p.StateReason == ""
 	})
 }
+
+// gate is a target whose calls block until it passes them, counting how many are at it at once.
+type gate struct {
+	mu      sync.Mutex
+	active  int
+	highest int
+	passing bool          // calls pass after a short pause instead of blocking
+	release chan struct{} // closed when the gate starts passing
+}
+
+func newGate() *gate { return &gate{release: make(chan struct{})} }
+
+func (g *gate) call(string) (string, error) {
+	g.mu.Lock()
+	g.active++
+	g.highest = max(g.highest, g.active)
+	passing, release := g.passing, g.release
+	g.mu.Unlock()
+	if passing {
+		time.Sleep(2 * time.Millisecond)
+	} else {
+		<-release
+	}
+	g.mu.Lock()
+	g.active--
+	g.mu.Unlock()
+	return "SUCCEEDED", nil
+}
+
+// pass lets the blocked calls and every later one through.
+func (g *gate) pass() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.passing {
+		g.passing = true
+		close(g.release)
+	}
+}
+
+// block makes later calls block again and forgets the highest count.
+func (g *gate) block() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.passing, g.release, g.highest = false, make(chan struct{}), 0
+}
+
+func (g *gate) counts() (active, highest int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.active, g.highest
+}
+
+func TestConcurrencyStartsAtFiveScalesWithABacklogAndFallsBack(t *testing.T) {
+	t.Parallel()
+	g := newGate()
+	target := &fakeTarget{fn: g.call, got: make(chan string, 1000)}
+	q := newFakeQueue()
+	svc := New(Config{Store: storetest.OpenSQLite(t), Source: q, Target: target, Log: quiet, SyncInterval: 20 * time.Millisecond, Concurrency: 12})
+	if err := svc.StartBackground(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		g.pass()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		svc.StopBackground(ctx)
+	})
+	if _, err := svc.Create(context.Background(), acct, "us-east-1", createInput("p", RequestResponse)); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, svc, "p", StateRunning)
+	backlog := func(prefix string, n int) {
+		for i := 0; i < n; i++ {
+			q.send(fmt.Sprintf("%s%d", prefix, i))
+		}
+	}
+
+	// A backlog, and no batch finishes: five batches at the target and no more.
+	backlog("a", 200)
+	eventually(t, "five batches at the target", func() bool { a, _ := g.counts(); return a == initialConcurrency })
+	time.Sleep(50 * time.Millisecond) // room for a sixth delivery that must not start
+	if _, highest := g.counts(); highest != initialConcurrency {
+		t.Fatalf("%d batches at once before any finished, want %d", highest, initialConcurrency)
+	}
+
+	// Batches finish while the backlog lasts: the pipe scales up, to Concurrency at most.
+	g.pass()
+	eventually(t, "the backlog delivered", func() bool { return len(target.got) == 200 })
+	if _, highest := g.counts(); highest <= initialConcurrency || highest > 12 {
+		t.Fatalf("at most %d batches at once with a backlog, want more than %d and at most 12", highest, initialConcurrency)
+	}
+
+	// The queue ran empty: a new backlog starts again at five.
+	eventually(t, "an empty receive", func() bool { n := q.receiveCount(); time.Sleep(30 * time.Millisecond); return q.receiveCount() > n })
+	eventually(t, "the deliveries to end", func() bool { a, _ := g.counts(); return a == 0 })
+	g.block()
+	backlog("b", 50)
+	eventually(t, "five batches at the target again", func() bool { a, _ := g.counts(); return a == initialConcurrency })
+	time.Sleep(50 * time.Millisecond)
+	if _, highest := g.counts(); highest != initialConcurrency {
+		t.Fatalf("%d batches at once after the queue ran empty, want %d", highest, initialConcurrency)
+	}
+}

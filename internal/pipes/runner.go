@@ -288,29 +288,58 @@ func (s *Service) startRunner(k pipeKey, p *Pipe, version string) {
 	}()
 }
 
-// poll is a pipe's one receiver: it long-polls the queue only while a delivery slot is free,
-// splits what it receives into batches and hands each to a delivery of its own, so that up to
-// Concurrency batches are at the target at once and a slow target holds only its own slot. It
-// returns when ctx ends and the deliveries in flight are done (unless the service is killed).
+// poll is a pipe's one receiver. It long-polls the queue only while a delivery slot is free,
+// splits what it receives into batches and hands each to a delivery of its own, so that several
+// batches are at the target at once and a slow target holds only its own slot. The number of
+// slots scales as Lambda's SQS pollers do (which Pipes' SQS source shares): it starts at
+// initialConcurrency, grows by one whenever a batch has come back from the target and the next
+// receive comes back full (the target keeps up and the queue has a backlog), up to
+// Config.Concurrency, and falls back to initialConcurrency when a receive finds the queue empty. It returns when ctx ends and the deliveries in flight are done (unless the service is
+// killed).
 func (s *Service) poll(ctx context.Context, r *runner, filters []*pattern.Pattern) {
 	p := r.pipe
-	slots := make(chan struct{}, s.cfg.Concurrency)
-	var inflight sync.WaitGroup
-	defer inflight.Wait()
+	maxSlots := s.cfg.Concurrency
+	floor := min(initialConcurrency, maxSlots)
+	limit := floor
+	// finished receives a token per delivery that ends; only this goroutine counts inflight.
+	finished := make(chan struct{}, maxSlots)
+	inflight := 0
+	// returned says a batch came back from the target, while the queue had a backlog, since the
+	// last step up.
+	returned, backlog := false, false
+	var deliveries sync.WaitGroup
+	defer deliveries.Wait()
 	size := p.batchSize()
 	failures := 0
 	for ctx.Err() == nil {
-		select {
-		case slots <- struct{}{}:
-		case <-ctx.Done():
-			return
+		for drained := false; !drained; {
+			select {
+			case <-finished:
+				inflight--
+				returned = returned || backlog
+			default:
+				drained = true
+			}
 		}
-		free := cap(slots) - len(slots) + 1 // this slot and the others free now
+		if inflight >= limit {
+			select {
+			case <-finished:
+				inflight--
+				returned = returned || backlog
+			case <-ctx.Done():
+				return
+			}
+			continue
+		}
+		free := limit - inflight
 		var batches [][]Message
 		var err error
+		full, empty := false, false
 		if size <= sqsReceiveMax && p.batchingWindow() == 0 {
+			want := min(sqsReceiveMax, free*size)
 			var msgs []Message
-			msgs, err = s.cfg.Source.Receive(ctx, p.Account, p.Source, min(sqsReceiveMax, free*size), sqsMaxWait)
+			msgs, err = s.cfg.Source.Receive(ctx, p.Account, p.Source, want, sqsMaxWait)
+			full, empty = len(msgs) == want, len(msgs) == 0
 			for len(msgs) > 0 {
 				n := min(size, len(msgs))
 				batches = append(batches, msgs[:n])
@@ -319,11 +348,11 @@ func (s *Service) poll(ctx context.Context, r *runner, filters []*pattern.Patter
 		} else {
 			var batch []Message
 			batch, err = s.receiveBatch(ctx, p)
+			full, empty = len(batch) >= size, len(batch) == 0
 			if len(batch) > 0 {
 				batches = append(batches, batch)
 			}
 		}
-		<-slots
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -334,6 +363,7 @@ func (s *Service) poll(ctx context.Context, r *runner, filters []*pattern.Patter
 				s.poke()
 			}
 			failures++
+			limit = floor
 			// Back off while the source keeps failing (a deleted queue, the store away).
 			delay := min(s.cfg.RetryDelay<<min(failures-1, 5), maxRetryDelay)
 			select {
@@ -348,17 +378,31 @@ func (s *Service) poll(ctx context.Context, r *runner, filters []*pattern.Patter
 			r.setReason("")
 			s.poke()
 		}
+		switch {
+		case full && returned && limit < maxSlots:
+			limit++
+			returned = false
+		case empty:
+			limit, returned = floor, false
+		}
+		backlog = full
 		for _, b := range batches {
-			slots <- struct{}{} // free: at most `free` batches were received
-			inflight.Add(1)
+			inflight++ // at most `free` batches were received
+			deliveries.Add(1)
 			go func() {
-				defer inflight.Done()
-				defer func() { <-slots }()
+				defer deliveries.Done()
+				defer func() { finished <- struct{}{} }()
 				s.Deliver(s.killCtx, p, b, filters)
 			}()
 		}
 	}
 }
+
+// initialConcurrency is how many batches a pipe has at its target at once before a backlog
+// scales it up: Lambda's SQS pollers start by "processing five batches at a time with five
+// concurrent invocations" and add more while messages are still available (Lambda Developer
+// Guide, "Configuring scaling behavior for SQS event source mappings").
+const initialConcurrency = 5
 
 // maxRetryDelay caps the pause between failed receives.
 const maxRetryDelay = 30 * time.Second

@@ -108,11 +108,17 @@ type Config struct {
 	LeaseTTL time.Duration
 	// SyncInterval is how often pipe states are reconciled (default 1s); API calls also wake it.
 	SyncInterval time.Duration
-	// Concurrency is how many batches of one pipe may be at the target at once (default 16).
+	// Concurrency is how many batches of one pipe may be at the target at once when its queue
+	// has a backlog (default 64); a pipe starts at five and scales up to it (see poll).
 	Concurrency int
 	// RetryDelay is the pause after a failed receive (default 1s).
 	RetryDelay time.Duration
 }
+
+// defaultConcurrency bounds a pipe's concurrent batches on one node. AWS lets an SQS poller
+// reach 1,000 concurrent batches; on one machine each concurrent batch of a workflow holds a
+// warm function environment (a process) per stage, so ceap stops far lower.
+const defaultConcurrency = 64
 
 // Service is the pipes service.
 type Service struct {
@@ -147,7 +153,7 @@ func New(cfg Config) *Service {
 		cfg.SyncInterval = time.Second
 	}
 	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 16
+		cfg.Concurrency = defaultConcurrency
 	}
 	if cfg.RetryDelay <= 0 {
 		cfg.RetryDelay = time.Second
