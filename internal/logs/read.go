@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/ceap/ceap/internal/store"
 )
@@ -78,7 +77,10 @@ func (s *Service) GetLogEvents(ctx context.Context, account string, in GetLogEve
 	if err != nil {
 		return nil, fmt.Errorf("get log stream %q: %w", in.Stream, err)
 	}
-	p := &store.LogEventScanParams{GroupID: g.ID, StreamIDs: []int64{st.ID}, Start: max(in.StartTime, s.retentionStart(g)), End: in.EndTime, Limit: limit}
+	p := &store.LogEventScanParams{
+		GroupID: g.ID, StreamIDs: []int64{st.ID}, Start: max(in.StartTime, s.retentionStart(g)), End: in.EndTime,
+		Limit: limit, MaxBytes: MaxResponseBytes, ByteOverhead: EventOverhead,
+	}
 	forward := in.StartFromHead
 	var at cursor
 	if in.NextToken != "" {
@@ -94,19 +96,12 @@ func (s *Service) GetLogEvents(ctx context.Context, account string, in GetLogEve
 		p.AfterTime, p.AfterID = c.ts, c.id
 	}
 	p.Descending = !forward
-	rows, err := s.store.LogEventScan(ctx, p)
+	// A page holds at most MaxResponseBytes of events, counted from the end it was read from.
+	res, err := s.store.LogEventScan(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("read log events: %w", err)
 	}
-	// A page holds at most MaxResponseBytes of events, counted from the end it was read from.
-	size := 0
-	for i, r := range rows {
-		size += len(r.Message) + EventOverhead
-		if size > MaxResponseBytes && i > 0 {
-			rows = rows[:i]
-			break
-		}
-	}
+	rows := res.Events
 	if !forward {
 		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
 			rows[i], rows[j] = rows[j], rows[i]
@@ -203,7 +198,10 @@ func (s *Service) FilterLogEvents(ctx context.Context, account string, in Filter
 	if (len(in.Streams) > 0 || in.StreamPrefix != "") && len(ids) == 0 {
 		return out, nil
 	}
-	p := &store.LogEventScanParams{GroupID: g.ID, StreamIDs: ids, Start: max(in.StartTime, s.retentionStart(g)), Contains: pat.RequiredLiterals()}
+	p := &store.LogEventScanParams{
+		GroupID: g.ID, StreamIDs: ids, Start: max(in.StartTime, s.retentionStart(g)), Contains: pat.RequiredLiterals(), Match: pat.Match,
+		Limit: limit, MaxBytes: MaxResponseBytes, ByteOverhead: EventOverhead, MaxExamined: filterScanBudget,
+	}
 	if in.EndTime > 0 {
 		p.End = in.EndTime + 1
 	}
@@ -214,104 +212,26 @@ func (s *Service) FilterLogEvents(ctx context.Context, account string, in Filter
 		}
 		p.AfterTime, p.AfterID = c.ts, c.id
 	}
-	scanned, size := 0, 0
-	const batch = 5000
-	for {
-		p.Limit = batch
-		rows, err := s.scan(ctx, p)
-		if err != nil {
-			return nil, fmt.Errorf("scan log events: %w", err)
-		}
-		for _, r := range rows {
-			p.AfterTime, p.AfterID = r.Timestamp, r.ID
-			if !pat.Match(r.Message) {
-				continue
-			}
-			name, ok := names[r.StreamID]
-			if !ok {
-				name, err = s.streamName(ctx, g.ID, r.StreamID, names)
-				if err != nil {
-					return nil, err
-				}
-			}
-			if size += len(r.Message) + EventOverhead; size > MaxResponseBytes && len(out.Events) > 0 {
-				last := out.Events[len(out.Events)-1]
-				out.NextToken = last.cursor.token("f")
-				return out, nil
-			}
-			out.Events = append(out.Events, FilteredEvent{Stream: name, Timestamp: r.Timestamp, Message: r.Message, Ingestion: r.Ingested, EventID: eventID(r), cursor: cursor{r.Timestamp, r.ID}})
-			if len(out.Events) == limit {
-				out.NextToken = cursor{r.Timestamp, r.ID}.token("f")
-				return out, nil
+	res, err := s.store.LogEventScan(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("scan log events: %w", err)
+	}
+	out.Events = make([]FilteredEvent, len(res.Events))
+	for i, r := range res.Events {
+		name, ok := names[r.StreamID]
+		if !ok {
+			name, err = s.streamName(ctx, g.ID, r.StreamID, names)
+			if err != nil {
+				return nil, err
 			}
 		}
-		scanned += len(rows)
-		if len(rows) < batch {
-			return out, nil
-		}
-		if scanned >= filterScanBudget {
-			out.NextToken = cursor{p.AfterTime, p.AfterID}.token("f")
-			return out, nil
-		}
+		out.Events[i] = FilteredEvent{Stream: name, Timestamp: r.Timestamp, Message: r.Message, Ingestion: r.Ingested, EventID: eventID(r), cursor: cursor{r.Timestamp, r.ID}}
 	}
-}
-
-// scanSlices is how many time slices a selective search reads at once.
-const scanSlices = 4
-
-// scan reads the next page of a search. A search for literals (which few events match) reads the
-// remaining time range as several slices at once, so that the database's work is spread over the
-// machine's cores; the merged result is what one ordered scan would have returned.
-func (s *Service) scan(ctx context.Context, p *store.LogEventScanParams) ([]*store.LogEventRow, error) {
-	if len(p.Contains) == 0 || p.Descending {
-		return s.store.LogEventScan(ctx, p)
-	}
-	start, end := p.Start, p.End
-	if p.AfterID > 0 {
-		start = max(start, p.AfterTime)
-	}
-	if end == 0 {
-		end = s.clock.Now().Add(MaxEventFuture).UnixMilli() + 1
-	}
-	if start == 0 {
-		first, err := s.store.LogEventScan(ctx, &store.LogEventScanParams{GroupID: p.GroupID, StreamIDs: p.StreamIDs, Limit: 1})
-		if err != nil || len(first) == 0 {
-			return nil, err
-		}
-		start = first[0].Timestamp
-	}
-	if end-start < scanSlices*1000 {
-		return s.store.LogEventScan(ctx, p)
-	}
-	step := (end - start + scanSlices - 1) / scanSlices
-	results := make([][]*store.LogEventRow, scanSlices)
-	errs := make([]error, scanSlices)
-	var wg sync.WaitGroup
-	for i := range scanSlices {
-		sp := *p
-		sp.Start, sp.End = start+int64(i)*step, min(end, start+int64(i+1)*step)
-		if i > 0 {
-			sp.AfterTime, sp.AfterID = 0, 0
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i], errs[i] = s.store.LogEventScan(ctx, &sp)
-		}()
-	}
-	wg.Wait()
-	var out []*store.LogEventRow
-	for i, rows := range results {
-		if errs[i] != nil {
-			return nil, errs[i]
-		}
-		out = append(out, rows...)
-		if p.Limit > 0 && len(rows) >= p.Limit {
-			break // later slices start after this one's unread rows
-		}
-	}
-	if p.Limit > 0 && len(out) > p.Limit {
-		out = out[:p.Limit]
+	switch {
+	case res.Truncated && len(out.Events) > 0:
+		out.NextToken = out.Events[len(out.Events)-1].cursor.token("f")
+	case res.Paused:
+		out.NextToken = cursor{res.ResumeTime, res.ResumeID}.token("f")
 	}
 	return out, nil
 }
@@ -421,7 +341,7 @@ func (s *Service) ExpireOnce(ctx context.Context) (int64, error) {
 				return total, fmt.Errorf("expire events of %q: %w", g.Name, err)
 			}
 			total += n
-			if n < expireBatch {
+			if n == 0 {
 				break
 			}
 		}
@@ -429,5 +349,5 @@ func (s *Service) ExpireOnce(ctx context.Context) (int64, error) {
 	return total, nil
 }
 
-// expireBatch is how many events one delete of the sweeper removes.
-const expireBatch = 10000
+// expireBatch is how many blocks of events one delete of the sweeper removes.
+const expireBatch = 1000

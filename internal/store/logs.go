@@ -32,15 +32,19 @@ type LogStore interface {
 	LogStreamDelete(ctx context.Context, p *LogStreamGetParams) error
 
 	// LogEventPut appends events (in time order) to a stream and updates the stream's first and
-	// last event times, last ingestion time and stored bytes, and the group's stored bytes.
+	// last event times, last ingestion time and stored bytes, and the group's stored bytes. The
+	// events are stored in blocks (see LogBlock): appended to the stream's latest block while it is
+	// small (LogBlockAppendBytes) and they follow it, in new blocks otherwise.
 	LogEventPut(ctx context.Context, p *LogEventPutParams) error
-	// LogEventScan returns up to Limit events of a group in (time, id) order after (AfterTime,
-	// AfterID), with Start <= time < End (End 0: no bound), restricted to StreamIDs when given,
-	// and whose message contains every string of Contains. Descending reverses the order (events
-	// before (AfterTime, AfterID) when AfterID is set).
-	LogEventScan(ctx context.Context, p *LogEventScanParams) ([]*LogEventRow, error)
-	// LogEventExpire deletes up to Limit events of a group older than Before and reports how many
-	// it deleted.
+	// LogEventScan returns the events of a group in (time, id) order after (AfterTime, AfterID),
+	// with Start <= time < End (End 0: no bound), restricted to StreamIDs when given, whose message
+	// contains every string of Contains and satisfies Match (when set). It stops at Limit events,
+	// at MaxBytes of messages (plus ByteOverhead each; at least one event), or after examining
+	// MaxExamined events of the range (then Paused tells where to resume). Descending reverses
+	// the order (events before (AfterTime, AfterID) when AfterID is set).
+	LogEventScan(ctx context.Context, p *LogEventScanParams) (*LogEventScanResult, error)
+	// LogEventExpire deletes up to Limit blocks of a group whose events are all older than Before
+	// and reports how many events it deleted (0 when none was left).
 	LogEventExpire(ctx context.Context, p *LogEventExpireParams) (int64, error)
 }
 
@@ -121,7 +125,8 @@ type LogStreamListParams struct {
 	Limit       int
 }
 
-// LogEventRow is one stored log event.
+// LogEventRow is one stored log event. Its ID is unique in the store and orders events of the
+// same time: LogEventID of its block and its place in the block.
 type LogEventRow struct {
 	ID        int64
 	StreamID  int64
@@ -147,13 +152,40 @@ type LogEventScanParams struct {
 	AfterTime  int64
 	AfterID    int64
 	Descending bool
-	Contains   []string
-	Limit      int
+	// Contains are strings that every returned message holds (exact, case-sensitive).
+	Contains []string
+	// Match, when set, is the last test of an event's message (after Contains); it must be safe
+	// for concurrent use.
+	Match func(message string) bool
+	// Limit bounds the events returned (0: no bound).
+	Limit int
+	// MaxBytes bounds the size of the events returned: the sum of len(Message) + ByteOverhead
+	// (0: no bound). The first event is returned whatever its size.
+	MaxBytes     int
+	ByteOverhead int
+	// MaxExamined bounds the events of the range read (0: no bound).
+	MaxExamined int
+}
+
+// LogEventScanResult is the result of LogEventScan.
+type LogEventScanResult struct {
+	Events []*LogEventRow
+	// Truncated is set when the scan stopped at Limit or MaxBytes: more events may follow the
+	// last one returned.
+	Truncated bool
+	// Examined is how many events of the range the scan read.
+	Examined int
+	// Paused is set when the scan stopped at MaxExamined before the end of the range: every
+	// matching event up to (ResumeTime, ResumeID) was returned, and a scan after that position
+	// continues the search.
+	Paused               bool
+	ResumeTime, ResumeID int64
 }
 
 // LogEventExpireParams are the arguments of LogEventExpire.
 type LogEventExpireParams struct {
 	GroupID int64
 	Before  int64
-	Limit   int
+	// Limit bounds the blocks deleted (0: no bound).
+	Limit int
 }

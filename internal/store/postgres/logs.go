@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -92,7 +93,7 @@ func (db *DB) LogGroupDelete(ctx context.Context, p *store.LogGroupGetParams) er
 		if err := tx.QueryRow(ctx, `SELECT id FROM log_groups WHERE account = $1 AND name = $2 FOR UPDATE`, p.Account, p.Name).Scan(&id); err != nil {
 			return notFound(err)
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM log_events WHERE group_id = $1`, id); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM log_blocks WHERE group_id = $1`, id); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM log_streams WHERE group_id = $1`, id); err != nil {
@@ -166,7 +167,7 @@ func (db *DB) LogStreamDelete(ctx context.Context, p *store.LogStreamGetParams) 
 		if err := tx.QueryRow(ctx, `SELECT id, stored_bytes FROM log_streams WHERE group_id = $1 AND name = $2 FOR UPDATE`, p.GroupID, p.Name).Scan(&id, &bytes); err != nil {
 			return notFound(err)
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM log_events WHERE stream_id = $1`, id); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM log_blocks WHERE stream_id = $1`, id); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM log_streams WHERE id = $1`, id); err != nil {
@@ -177,15 +178,17 @@ func (db *DB) LogStreamDelete(ctx context.Context, p *store.LogStreamGetParams) 
 	})
 }
 
-// LogEventPut appends events to a stream.
+// LogEventPut appends events to a stream: to the stream's latest block when it is small and the
+// events follow it, else in new blocks. The stream's row, updated first, serializes the puts to
+// one stream.
 func (db *DB) LogEventPut(ctx context.Context, p *store.LogEventPutParams) error {
 	if len(p.Events) == 0 {
 		return nil
 	}
-	first, last := p.Events[0].Timestamp, p.Events[0].Timestamp
+	events := store.SortLogEvents(p.Events)
+	first, last := events[0].Timestamp, events[len(events)-1].Timestamp
 	var bytes int64
-	for _, e := range p.Events {
-		first, last = min(first, e.Timestamp), max(last, e.Timestamp)
+	for _, e := range events {
 		bytes += int64(len(e.Message))
 	}
 	return db.write(ctx, func(tx pgx.Tx) error {
@@ -199,81 +202,126 @@ func (db *DB) LogEventPut(ctx context.Context, p *store.LogEventPutParams) error
 		if tag.RowsAffected() == 0 {
 			return store.ErrNotFound
 		}
-		rows := make([][]any, len(p.Events))
-		for i, e := range p.Events {
-			rows[i] = []any{p.GroupID, p.StreamID, e.Timestamp, p.Now, e.Message}
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"log_events"}, []string{"group_id", "stream_id", "ts", "ingested", "message"}, pgx.CopyFromRows(rows)); err != nil {
+		tail := &store.LogBlockTail{}
+		err = tx.QueryRow(ctx, `SELECT id, first_ts, last_ts, count, bytes FROM log_blocks
+			WHERE stream_id = $1 ORDER BY last_ts DESC, id DESC LIMIT 1`, p.StreamID).Scan(&tail.ID, &tail.First, &tail.Last, &tail.Count, &tail.Bytes)
+		if errors.Is(err, pgx.ErrNoRows) {
+			tail = nil
+		} else if err != nil {
 			return err
+		}
+		if store.LogBlockAppends(tail, events) {
+			data := store.AppendLogBlock(nil, tail.First, events, p.Now)
+			if _, err := tx.Exec(ctx, `UPDATE log_blocks SET data = data || $1, last_ts = $2, count = count + $3, bytes = bytes + $4 WHERE id = $5`,
+				string(data), last, len(events), len(data), tail.ID); err != nil {
+				return err
+			}
+		} else {
+			batch := &pgx.Batch{}
+			for _, b := range store.SplitLogBlocks(events, p.Now) {
+				batch.Queue(`INSERT INTO log_blocks (group_id, stream_id, first_ts, last_ts, count, bytes, data) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+					p.GroupID, p.StreamID, b.First, b.Last, b.Count, len(b.Data), b.Data)
+			}
+			if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+				return err
+			}
 		}
 		_, err = tx.Exec(ctx, `UPDATE log_groups SET stored_bytes = stored_bytes + $1 WHERE id = $2`, bytes, p.GroupID)
 		return err
 	})
 }
 
-// LogEventScan returns a group's events in time order.
-func (db *DB) LogEventScan(ctx context.Context, p *store.LogEventScanParams) ([]*store.LogEventRow, error) {
-	var b strings.Builder
-	args := []any{}
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	b.WriteString(`SELECT id, stream_id, ts, ingested, message FROM log_events WHERE group_id = ` + arg(p.GroupID))
-	if len(p.StreamIDs) > 0 {
-		b.WriteString(` AND stream_id = ANY(` + arg(p.StreamIDs) + `)`)
-	}
-	start, end := p.Start, p.End
-	if p.AfterID > 0 && !p.Descending {
-		start = max(start, p.AfterTime)
-	}
-	if p.AfterID > 0 && p.Descending && (end == 0 || p.AfterTime+1 < end) {
-		end = p.AfterTime + 1
-	}
-	b.WriteString(` AND ts >= ` + arg(start))
-	if end > 0 {
-		b.WriteString(` AND ts < ` + arg(end))
-	}
-	if p.AfterID > 0 {
-		op := ">"
-		if p.Descending {
-			op = "<"
+// logScanBatch is how many blocks one query of a scan reads; the scan goes on after the last
+// one while it needs more.
+const logScanBatch = 32
+
+// LogEventScan reads the blocks of a group that overlap the time range, in order and a batch at a
+// time, and merges their events.
+func (db *DB) LogEventScan(ctx context.Context, p *store.LogEventScanParams) (*store.LogEventScanResult, error) {
+	scan, r := store.NewLogBlockScan(p)
+	var afterKey, afterID int64
+	for page := 0; ; page++ {
+		var b strings.Builder
+		args := []any{}
+		arg := func(v any) string {
+			args = append(args, v)
+			return "$" + strconv.Itoa(len(args))
 		}
-		b.WriteString(` AND (ts, id) ` + op + ` (` + arg(p.AfterTime) + `, ` + arg(p.AfterID) + `)`)
+		b.WriteString(`SELECT id, stream_id, first_ts, last_ts, count, data FROM log_blocks WHERE group_id = ` + arg(p.GroupID))
+		if len(p.StreamIDs) > 0 {
+			b.WriteString(` AND stream_id = ANY(` + arg(p.StreamIDs) + `)`)
+		}
+		if p.Descending {
+			b.WriteString(` AND last_ts >= ` + arg(r.LastFrom))
+			if r.LastTo > 0 {
+				b.WriteString(` AND last_ts < ` + arg(r.LastTo) + ` AND first_ts < ` + arg(r.FirstTo))
+			}
+			if page > 0 {
+				b.WriteString(` AND (last_ts, id) < (` + arg(afterKey) + `, ` + arg(afterID) + `)`)
+			}
+			b.WriteString(` ORDER BY last_ts DESC, id DESC`)
+		} else {
+			b.WriteString(` AND first_ts >= ` + arg(r.FirstFrom) + ` AND last_ts >= ` + arg(r.LastFrom))
+			if r.FirstTo > 0 {
+				b.WriteString(` AND first_ts < ` + arg(r.FirstTo))
+			}
+			if page > 0 {
+				b.WriteString(` AND (first_ts, id) > (` + arg(afterKey) + `, ` + arg(afterID) + `)`)
+			}
+			b.WriteString(` ORDER BY first_ts, id`)
+		}
+		b.WriteString(` LIMIT ` + arg(logScanBatch))
+		rows, err := db.pool.Query(ctx, b.String(), args...)
+		if err != nil {
+			return nil, err
+		}
+		blocks, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.LogBlock, error) {
+			var blk store.LogBlock
+			err := r.Scan(&blk.ID, &blk.StreamID, &blk.First, &blk.Last, &blk.Count, &blk.Data)
+			return blk, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for i := range blocks {
+			more, err := scan.Add(&blocks[i])
+			if err != nil {
+				return nil, err
+			}
+			if !more {
+				return scan.Result(), nil
+			}
+		}
+		if len(blocks) < logScanBatch {
+			return scan.Result(), nil
+		}
+		lastBlk := blocks[len(blocks)-1]
+		afterKey, afterID = lastBlk.First, lastBlk.ID
+		if p.Descending {
+			afterKey = lastBlk.Last
+		}
 	}
-	for _, s := range p.Contains {
-		b.WriteString(` AND strpos(message, ` + arg(s) + `) > 0`)
-	}
-	if p.Descending {
-		b.WriteString(` ORDER BY ts DESC, id DESC`)
-	} else {
-		b.WriteString(` ORDER BY ts, id`)
-	}
-	if p.Limit > 0 {
-		b.WriteString(` LIMIT ` + arg(p.Limit))
-	}
-	rows, err := db.pool.Query(ctx, b.String(), args...)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*store.LogEventRow, error) {
-		e := &store.LogEventRow{}
-		err := r.Scan(&e.ID, &e.StreamID, &e.Timestamp, &e.Ingested, &e.Message)
-		return e, err
-	})
 }
 
-// LogEventExpire deletes a group's events older than Before.
+// LogEventExpire deletes a group's blocks whose events are all older than Before.
 func (db *DB) LogEventExpire(ctx context.Context, p *store.LogEventExpireParams) (int64, error) {
-	q := `DELETE FROM log_events WHERE group_id = $1 AND ts < $2`
+	q := `DELETE FROM log_blocks WHERE group_id = $1 AND last_ts < $2 RETURNING count`
 	args := []any{p.GroupID, p.Before}
 	if p.Limit > 0 {
-		q = `DELETE FROM log_events WHERE id IN (SELECT id FROM log_events WHERE group_id = $1 AND ts < $2 ORDER BY ts, id LIMIT $3)`
+		q = `DELETE FROM log_blocks WHERE id IN (SELECT id FROM log_blocks WHERE group_id = $1 AND last_ts < $2 ORDER BY last_ts, id LIMIT $3) RETURNING count`
 		args = append(args, p.Limit)
 	}
-	tag, err := db.pool.Exec(ctx, q, args...)
+	rows, err := db.pool.Query(ctx, q, args...)
 	if err != nil {
 		return 0, err
 	}
-	return tag.RowsAffected(), nil
+	counts, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, c := range counts {
+		n += c
+	}
+	return n, nil
 }

@@ -3,8 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/ceap/ceap/internal/store"
 )
@@ -113,10 +113,7 @@ func (db *DB) LogGroupDelete(ctx context.Context, p *store.LogGroupGetParams) er
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM log_groups WHERE account = ? AND name = ?`, p.Account, p.Name).Scan(&id); err != nil {
 			return notFound(err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM log_events_fts WHERE rowid IN (SELECT id FROM log_events WHERE group_id = ?)`, id); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM log_events WHERE group_id = ?`, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM log_blocks WHERE group_id = ?`, id); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM log_streams WHERE group_id = ?`, id); err != nil {
@@ -208,10 +205,7 @@ func (db *DB) LogStreamDelete(ctx context.Context, p *store.LogStreamGetParams) 
 		if err := tx.QueryRowContext(ctx, `SELECT id, stored_bytes FROM log_streams WHERE group_id = ? AND name = ?`, p.GroupID, p.Name).Scan(&id, &bytes); err != nil {
 			return notFound(err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM log_events_fts WHERE rowid IN (SELECT id FROM log_events WHERE stream_id = ?)`, id); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM log_events WHERE stream_id = ?`, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM log_blocks WHERE stream_id = ?`, id); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM log_streams WHERE id = ?`, id); err != nil {
@@ -222,58 +216,86 @@ func (db *DB) LogStreamDelete(ctx context.Context, p *store.LogStreamGetParams) 
 	})
 }
 
-// LogEventPut appends events to a stream.
+// LogEventPut appends events to a stream: to the stream's latest block when it is small and the
+// events follow it, else in new blocks.
 func (db *DB) LogEventPut(ctx context.Context, p *store.LogEventPutParams) error {
 	if len(p.Events) == 0 {
 		return nil
 	}
-	first, last := p.Events[0].Timestamp, p.Events[0].Timestamp
+	events := store.SortLogEvents(p.Events)
+	first, last := events[0].Timestamp, events[len(events)-1].Timestamp
 	var bytes int64
-	for _, e := range p.Events {
-		first, last = min(first, e.Timestamp), max(last, e.Timestamp)
+	for _, e := range events {
 		bytes += int64(len(e.Message))
 	}
 	return db.write(ctx, func(tx *sql.Tx) error {
-		ins, err := db.stmt(ctx, tx, `INSERT INTO log_events (group_id, stream_id, ts, ingested, message) VALUES (?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		idx, err := db.stmt(ctx, tx, `INSERT INTO log_events_fts (rowid, message) VALUES (last_insert_rowid(), ?)`)
-		if err != nil {
-			return err
-		}
-		for _, e := range p.Events {
-			if _, err := ins.ExecContext(ctx, p.GroupID, p.StreamID, e.Timestamp, p.Now, e.Message); err != nil {
-				return err
-			}
-			if _, err := idx.ExecContext(ctx, e.Message); err != nil {
-				return err
-			}
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE log_streams SET
+		upd, err := db.stmt(ctx, tx, `UPDATE log_streams SET
 				first_event = CASE WHEN first_event = 0 OR first_event > ? THEN ? ELSE first_event END,
 				last_event = max(last_event, ?), last_ingestion = ?, stored_bytes = stored_bytes + ?
-			WHERE id = ? AND group_id = ?`, first, first, last, p.Now, bytes, p.StreamID, p.GroupID)
+			WHERE id = ? AND group_id = ?`)
+		if err != nil {
+			return err
+		}
+		res, err := upd.ExecContext(ctx, first, first, last, p.Now, bytes, p.StreamID, p.GroupID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return store.ErrNotFound
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE log_groups SET stored_bytes = stored_bytes + ? WHERE id = ?`, bytes, p.GroupID)
+		tailQ, err := db.stmt(ctx, tx, `SELECT id, first_ts, last_ts, count, bytes FROM log_blocks
+			WHERE stream_id = ? ORDER BY last_ts DESC, id DESC LIMIT 1`)
+		if err != nil {
+			return err
+		}
+		tail := &store.LogBlockTail{}
+		err = tailQ.QueryRowContext(ctx, p.StreamID).Scan(&tail.ID, &tail.First, &tail.Last, &tail.Count, &tail.Bytes)
+		if errors.Is(err, sql.ErrNoRows) {
+			tail = nil
+		} else if err != nil {
+			return err
+		}
+		if store.LogBlockAppends(tail, events) {
+			data := store.AppendLogBlock(nil, tail.First, events, p.Now)
+			app, err := db.stmt(ctx, tx, `UPDATE log_blocks SET data = data || ?, last_ts = ?, count = count + ?, bytes = bytes + ? WHERE id = ?`)
+			if err != nil {
+				return err
+			}
+			if _, err := app.ExecContext(ctx, string(data), last, len(events), len(data), tail.ID); err != nil {
+				return err
+			}
+		} else {
+			ins, err := db.stmt(ctx, tx, `INSERT INTO log_blocks (group_id, stream_id, first_ts, last_ts, count, bytes, data) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+			if err != nil {
+				return err
+			}
+			for _, b := range store.SplitLogBlocks(events, p.Now) {
+				if _, err := ins.ExecContext(ctx, p.GroupID, p.StreamID, b.First, b.Last, b.Count, len(b.Data), b.Data); err != nil {
+					return err
+				}
+			}
+		}
+		grp, err := db.stmt(ctx, tx, `UPDATE log_groups SET stored_bytes = stored_bytes + ? WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		_, err = grp.ExecContext(ctx, bytes, p.GroupID)
 		return err
 	})
 }
 
-// LogEventScan returns a group's events in time order.
-func (db *DB) LogEventScan(ctx context.Context, p *store.LogEventScanParams) ([]*store.LogEventRow, error) {
+// LogEventScan reads the blocks of a group that overlap the time range, in order, and merges
+// their events.
+func (db *DB) LogEventScan(ctx context.Context, p *store.LogEventScanParams) (*store.LogEventScanResult, error) {
+	scan, r := store.NewLogBlockScan(p)
 	var b strings.Builder
 	args := []any{}
+	b.WriteString(`SELECT id, stream_id, first_ts, last_ts, count, data FROM log_blocks WHERE `)
 	if len(p.StreamIDs) == 1 {
-		b.WriteString(`SELECT id, stream_id, ts, ingested, message FROM log_events WHERE stream_id = ? AND group_id = ?`)
+		b.WriteString(`stream_id = ? AND group_id = ?`)
 		args = append(args, p.StreamIDs[0], p.GroupID)
 	} else {
-		b.WriteString(`SELECT id, stream_id, ts, ingested, message FROM log_events WHERE group_id = ?`)
+		b.WriteString(`group_id = ?`)
 		args = append(args, p.GroupID)
 		if len(p.StreamIDs) > 1 {
 			b.WriteString(` AND stream_id IN (?` + strings.Repeat(`, ?`, len(p.StreamIDs)-1) + `)`)
@@ -282,79 +304,51 @@ func (db *DB) LogEventScan(ctx context.Context, p *store.LogEventScanParams) ([]
 			}
 		}
 	}
-	// The cursor is written as plain bounds on ts (which the index ranges over) plus a tie-break
-	// on id, rather than a row-value comparison that SQLite would not use to seek.
-	start, end := p.Start, p.End
-	if p.AfterID > 0 && !p.Descending {
-		start = max(start, p.AfterTime)
-	}
-	if p.AfterID > 0 && p.Descending && (end == 0 || p.AfterTime+1 < end) {
-		end = p.AfterTime + 1
-	}
-	b.WriteString(` AND ts >= ?`)
-	args = append(args, start)
-	if end > 0 {
-		b.WriteString(` AND ts < ?`)
-		args = append(args, end)
-	}
-	if p.AfterID > 0 {
-		if p.Descending {
-			b.WriteString(` AND (ts < ? OR id < ?)`)
-		} else {
-			b.WriteString(` AND (ts > ? OR id > ?)`)
-		}
-		args = append(args, p.AfterTime, p.AfterID)
-	}
-	fts := ftsQuery(p.Contains)
-	ftsAt, ftsArg := b.Len(), len(args)
-	for _, s := range p.Contains {
-		b.WriteString(` AND instr(message, ?) > 0`)
-		args = append(args, s)
-	}
 	if p.Descending {
-		b.WriteString(` ORDER BY ts DESC, id DESC`)
-	} else {
-		b.WriteString(` ORDER BY ts, id`)
-	}
-	limit := p.Limit
-	if limit <= 0 {
-		limit = -1
-	}
-	b.WriteString(` LIMIT ?`)
-	args = append(args, limit)
-	query := b.String()
-	var out []*store.LogEventRow
-	err := db.read(ctx, func(c *sql.Conn) error {
-		if fts != "" {
-			// The trigram index pays when few events hold the literals; when many do, reading the
-			// time range in order is faster than sorting the index's matches.
-			var n int
-			if err := c.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM log_events_fts WHERE log_events_fts MATCH ? LIMIT ?)`, fts, ftsSelective).Scan(&n); err != nil {
-				return err
-			}
-			if n < ftsSelective {
-				query = query[:ftsAt] + ` AND id IN (SELECT rowid FROM log_events_fts WHERE log_events_fts MATCH ?)` + query[ftsAt:]
-				args = append(args[:ftsArg:ftsArg], append([]any{fts}, args[ftsArg:]...)...)
-			}
+		b.WriteString(` AND last_ts >= ?`)
+		args = append(args, r.LastFrom)
+		if r.LastTo > 0 {
+			b.WriteString(` AND last_ts < ? AND first_ts < ?`)
+			args = append(args, r.LastTo, r.FirstTo)
 		}
-		rows, err := c.QueryContext(ctx, query, args...)
+		b.WriteString(` ORDER BY last_ts DESC, id DESC`)
+	} else {
+		b.WriteString(` AND first_ts >= ? AND last_ts >= ?`)
+		args = append(args, r.FirstFrom, r.LastFrom)
+		if r.FirstTo > 0 {
+			b.WriteString(` AND first_ts < ?`)
+			args = append(args, r.FirstTo)
+		}
+		b.WriteString(` ORDER BY first_ts, id`)
+	}
+	err := db.read(ctx, func(c *sql.Conn) error {
+		rows, err := c.QueryContext(ctx, b.String(), args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			r := &store.LogEventRow{}
-			if err := rows.Scan(&r.ID, &r.StreamID, &r.Timestamp, &r.Ingested, &r.Message); err != nil {
+			var blk store.LogBlock
+			if err := rows.Scan(&blk.ID, &blk.StreamID, &blk.First, &blk.Last, &blk.Count, &blk.Data); err != nil {
 				return err
 			}
-			out = append(out, r)
+			more, err := scan.Add(&blk)
+			if err != nil {
+				return err
+			}
+			if !more {
+				return nil
+			}
 		}
 		return rows.Err()
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return scan.Result(), nil
 }
 
-// LogEventExpire deletes a group's events older than Before.
+// LogEventExpire deletes a group's blocks whose events are all older than Before.
 func (db *DB) LogEventExpire(ctx context.Context, p *store.LogEventExpireParams) (int64, error) {
 	limit := p.Limit
 	if limit <= 0 {
@@ -362,34 +356,21 @@ func (db *DB) LogEventExpire(ctx context.Context, p *store.LogEventExpireParams)
 	}
 	var n int64
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM log_events_fts WHERE rowid IN (
-				SELECT id FROM log_events WHERE group_id = ? AND ts < ? ORDER BY ts, id LIMIT ?)`, p.GroupID, p.Before, limit); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM log_events WHERE id IN (
-				SELECT id FROM log_events WHERE group_id = ? AND ts < ? ORDER BY ts, id LIMIT ?)`, p.GroupID, p.Before, limit)
+		n = 0
+		rows, err := tx.QueryContext(ctx, `DELETE FROM log_blocks WHERE id IN (
+				SELECT id FROM log_blocks WHERE group_id = ? AND last_ts < ? ORDER BY last_ts, id LIMIT ?) RETURNING count`, p.GroupID, p.Before, limit)
 		if err != nil {
 			return err
 		}
-		n, _ = res.RowsAffected()
-		return nil
+		defer rows.Close()
+		for rows.Next() {
+			var c int64
+			if err := rows.Scan(&c); err != nil {
+				return err
+			}
+			n += c
+		}
+		return rows.Err()
 	})
 	return n, err
-}
-
-// ftsSelective is how many matches in the trigram index make a search use it.
-const ftsSelective = 20000
-
-// ftsQuery returns the full-text query that narrows a search for literals to the events holding
-// all of them, or "" when a literal is too short for the trigram index (under 3 characters).
-// The index matches without regard to case; instr keeps the search exact.
-func ftsQuery(literals []string) string {
-	var parts []string
-	for _, l := range literals {
-		if utf8.RuneCountInString(l) < 3 {
-			return ""
-		}
-		parts = append(parts, `"`+strings.ReplaceAll(l, `"`, `""`)+`"`)
-	}
-	return strings.Join(parts, " AND ")
 }

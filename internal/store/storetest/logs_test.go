@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/ceap/ceap/internal/store"
@@ -68,7 +69,7 @@ func TestLogGroups(t *testing.T) {
 		if err := s.LogGroupDelete(ctx, &store.LogGroupGetParams{Account: "a", Name: "/aws/lambda/f1"}); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("second delete: %v", err)
 		}
-		if ev, err := s.LogEventScan(ctx, &store.LogEventScanParams{GroupID: g.ID}); err != nil || len(ev) != 0 {
+		if ev, err := s.LogEventScan(ctx, &store.LogEventScanParams{GroupID: g.ID}); err != nil || len(ev.Events) != 0 {
 			t.Fatalf("events of a deleted group = %v, %v", ev, err)
 		}
 		if _, err := s.LogStreamCreate(ctx, &store.LogStreamCreateParams{GroupID: g.ID, Name: "s2"}); !errors.Is(err, store.ErrNotFound) {
@@ -129,54 +130,75 @@ func TestLogStreamsAndEvents(t *testing.T) {
 			t.Fatalf("list by last event desc, page 2 = %v, %v", rest, err)
 		}
 
-		all, err := s.LogEventScan(ctx, &store.LogEventScanParams{GroupID: g.ID})
-		if err != nil || len(all) != 7 {
-			t.Fatalf("scan all = %d, %v", len(all), err)
+		scan := func(p store.LogEventScanParams) []*store.LogEventRow {
+			t.Helper()
+			p.GroupID = g.ID
+			res, err := s.LogEventScan(ctx, &p)
+			if err != nil {
+				t.Fatalf("scan %+v: %v", p, err)
+			}
+			return res.Events
+		}
+		all := scan(store.LogEventScanParams{})
+		if len(all) != 7 {
+			t.Fatalf("scan all = %d events", len(all))
 		}
 		for i := 1; i < len(all); i++ {
 			if all[i].Timestamp < all[i-1].Timestamp {
 				t.Fatalf("scan out of order: %v", all)
 			}
 		}
-		ranged, err := s.LogEventScan(ctx, &store.LogEventScanParams{GroupID: g.ID, Start: 15, End: 30, Limit: 2})
-		if err != nil || len(ranged) != 2 || ranged[0].Timestamp != 15 || ranged[1].Timestamp != 20 {
-			t.Fatalf("scan range = %v, %v", ranged, err)
+		if all[0].Timestamp != 5 || all[0].Ingested != 700 || all[6].Timestamp != 40 || all[6].Ingested != 800 || all[5].Ingested != 500 {
+			t.Fatalf("times of the events = %v", all)
 		}
-		next, err := s.LogEventScan(ctx, &store.LogEventScanParams{GroupID: g.ID, Start: 15, End: 30, AfterTime: ranged[1].Timestamp, AfterID: ranged[1].ID})
-		if err != nil || len(next) != 1 || next[0].Timestamp != 25 {
-			t.Fatalf("scan after cursor = %v, %v", next, err)
+		ranged := scan(store.LogEventScanParams{Start: 15, End: 30, Limit: 2})
+		if len(ranged) != 2 || ranged[0].Timestamp != 15 || ranged[1].Timestamp != 20 {
+			t.Fatalf("scan range = %v", ranged)
 		}
-		filtered, err := s.LogEventScan(ctx, &store.LogEventScanParams{GroupID: g.ID, StreamIDs: []int64{streams["s1"].ID, streams["t1"].ID}, Contains: []string{"ERROR=true"}})
-		if err != nil || len(filtered) != 2 || filtered[0].Timestamp != 20 || filtered[1].Timestamp != 40 || filtered[0].StreamID != streams["s1"].ID {
-			t.Fatalf("scan with streams and contains = %v, %v", filtered, err)
+		next := scan(store.LogEventScanParams{Start: 15, End: 30, AfterTime: ranged[1].Timestamp, AfterID: ranged[1].ID})
+		if len(next) != 1 || next[0].Timestamp != 25 {
+			t.Fatalf("scan after cursor = %v", next)
+		}
+		filtered := scan(store.LogEventScanParams{StreamIDs: []int64{streams["s1"].ID, streams["t1"].ID}, Contains: []string{"ERROR=true"}})
+		if len(filtered) != 2 || filtered[0].Timestamp != 20 || filtered[1].Timestamp != 40 || filtered[0].StreamID != streams["s1"].ID {
+			t.Fatalf("scan with streams and contains = %v", filtered)
 		}
 		for lit, want := range map[string]int{"error=true": 0, "ERROR=": 7, "ent at 4": 1, "=t": 2, `"`: 0} {
-			got, err := s.LogEventScan(ctx, &store.LogEventScanParams{GroupID: g.ID, Contains: []string{lit}})
-			if err != nil || len(got) != want {
-				t.Fatalf("scan containing %q = %d events, %v; want %d", lit, len(got), err, want)
+			if got := scan(store.LogEventScanParams{Contains: []string{lit}}); len(got) != want {
+				t.Fatalf("scan containing %q = %d events; want %d", lit, len(got), want)
 			}
 		}
-		one, err := s.LogEventScan(ctx, &store.LogEventScanParams{GroupID: g.ID, StreamIDs: []int64{streams["s2"].ID}, Descending: true})
-		if err != nil || len(one) != 2 || one[0].Timestamp != 25 || one[0].Ingested != 600 || one[0].Message != "s2 event at 25 ERROR=false" {
-			t.Fatalf("scan one stream descending = %v, %v", one, err)
+		matched := scan(store.LogEventScanParams{Contains: []string{"s1"}, Match: func(m string) bool { return strings.HasSuffix(m, "false") }})
+		if len(matched) != 2 || matched[0].Timestamp != 10 || matched[1].Timestamp != 30 {
+			t.Fatalf("scan with a match function = %v", matched)
 		}
-		before, err := s.LogEventScan(ctx, &store.LogEventScanParams{GroupID: g.ID, Descending: true, AfterTime: one[0].Timestamp, AfterID: one[0].ID, Limit: 1})
-		if err != nil || len(before) != 1 || before[0].Timestamp != 20 {
-			t.Fatalf("scan descending before cursor = %v, %v", before, err)
+		one := scan(store.LogEventScanParams{StreamIDs: []int64{streams["s2"].ID}, Descending: true})
+		if len(one) != 2 || one[0].Timestamp != 25 || one[0].Ingested != 600 || one[0].Message != "s2 event at 25 ERROR=false" {
+			t.Fatalf("scan one stream descending = %v", one)
+		}
+		before := scan(store.LogEventScanParams{Descending: true, AfterTime: one[0].Timestamp, AfterID: one[0].ID, Limit: 1})
+		if len(before) != 1 || before[0].Timestamp != 20 {
+			t.Fatalf("scan descending before cursor = %v", before)
 		}
 
-		n, err := s.LogEventExpire(ctx, &store.LogEventExpireParams{GroupID: g.ID, Before: 20, Limit: 2})
-		if err != nil || n != 2 {
-			t.Fatalf("expire = %d, %v", n, err)
-		}
-		n, err = s.LogEventExpire(ctx, &store.LogEventExpireParams{GroupID: g.ID, Before: 20})
+		// Blocks are deleted whole, once all their events are older than the limit: s1's block
+		// (10-40) stays, s2's (15, 25) and t1's (5) go.
+		n, err := s.LogEventExpire(ctx, &store.LogEventExpireParams{GroupID: g.ID, Before: 30, Limit: 1})
 		if err != nil || n != 1 {
-			t.Fatalf("expire rest = %d, %v", n, err)
+			t.Fatalf("expire = %d, %v; want t1's one event", n, err)
 		}
-		left, _ := s.LogEventScan(ctx, &store.LogEventScanParams{GroupID: g.ID})
-		if len(left) != 4 || left[0].Timestamp != 20 {
+		n, err = s.LogEventExpire(ctx, &store.LogEventExpireParams{GroupID: g.ID, Before: 30})
+		if err != nil || n != 2 {
+			t.Fatalf("expire rest = %d, %v; want s2's two events", n, err)
+		}
+		if n, err = s.LogEventExpire(ctx, &store.LogEventExpireParams{GroupID: g.ID, Before: 30}); err != nil || n != 0 {
+			t.Fatalf("expire again = %d, %v", n, err)
+		}
+		left := scan(store.LogEventScanParams{})
+		if len(left) != 4 || left[0].Timestamp != 10 || left[0].StreamID != streams["s1"].ID {
 			t.Fatalf("after expiry = %v", left)
 		}
+		put("s2", 900, 50)
 
 		if err := s.LogStreamDelete(ctx, &store.LogStreamGetParams{GroupID: g.ID, Name: "s1"}); err != nil {
 			t.Fatal(err)
@@ -184,7 +206,7 @@ func TestLogStreamsAndEvents(t *testing.T) {
 		if err := s.LogStreamDelete(ctx, &store.LogStreamGetParams{GroupID: g.ID, Name: "s1"}); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("second stream delete: %v", err)
 		}
-		left, _ = s.LogEventScan(ctx, &store.LogEventScanParams{GroupID: g.ID})
+		left = scan(store.LogEventScanParams{})
 		if len(left) != 1 || left[0].StreamID != streams["s2"].ID {
 			t.Fatalf("after stream delete = %v", left)
 		}
@@ -192,4 +214,167 @@ func TestLogStreamsAndEvents(t *testing.T) {
 			t.Fatalf("put to a deleted stream: %v", err)
 		}
 	})
+}
+
+// TestLogEventBlocks covers how LogEventPut gathers events into blocks and how LogEventScan
+// merges, pages and pauses over them: small puts appended to a stream's latest block, a put of
+// older events, batches split by count and time span, and scans that resume after Limit,
+// MaxBytes and MaxExamined in both directions, each returning every event exactly once.
+func TestLogEventBlocks(t *testing.T) {
+	Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		g, err := s.LogGroupCreate(ctx, &store.LogGroupCreateParams{Row: logGroup("a", "blocks")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sids []int64
+		for _, name := range []string{"a", "b", "c", "big"} {
+			st, err := s.LogStreamCreate(ctx, &store.LogStreamCreateParams{GroupID: g.ID, Name: name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sids = append(sids, st.ID)
+		}
+		put := func(stream int, now int64, ts ...int64) {
+			t.Helper()
+			var ev []store.LogEventRow
+			for _, x := range ts {
+				ev = append(ev, store.LogEventRow{Timestamp: x, Message: fmt.Sprintf("stream %d at %d", stream, x)})
+			}
+			if err := s.LogEventPut(ctx, &store.LogEventPutParams{GroupID: g.ID, StreamID: sids[stream], Now: now, Events: ev}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := 0
+		// Interleaved small puts on three streams, some events at the same time.
+		for i := int64(0); i < 40; i++ {
+			put(int(i%3), 1000+i, 100+i*10, 100+i*10, 105+i*10)
+			want += 3
+		}
+		put(1, 2000, 50, 60, 70) // older than the stream's latest block: a block of its own
+		want += 3
+		// A batch over LogBlockMaxSpan is split.
+		put(0, 3000, 300, 300+store.LogBlockMaxSpan+1)
+		want += 2
+		// So is one over LogBlockMaxEvents events (in a stream of its own, left out of the paging
+		// below).
+		var many []int64
+		for i := range store.LogBlockMaxEvents + 5 {
+			many = append(many, 1000+int64(i)/100)
+		}
+		put(3, 3000, many...)
+		big, err := s.LogEventScan(ctx, &store.LogEventScanParams{GroupID: g.ID, StreamIDs: sids[3:], Start: 1100})
+		if err != nil || len(big.Events) != 5 || big.Events[4].ID != big.Events[0].ID+4 || big.Events[0].Message != "stream 3 at 1100" {
+			t.Fatalf("the events of a split batch after 1100 = %+v, %v", big, err)
+		}
+		if big, err = s.LogEventScan(ctx, &store.LogEventScanParams{GroupID: g.ID, StreamIDs: sids[3:]}); err != nil || len(big.Events) != len(many) {
+			t.Fatalf("the events of a split batch = %d, %v", len(big.Events), err)
+		}
+		sids = sids[:3]
+
+		full, err := s.LogEventScan(ctx, &store.LogEventScanParams{GroupID: g.ID, StreamIDs: sids})
+		if err != nil || len(full.Events) != want || full.Truncated || full.Paused {
+			t.Fatalf("full scan = %d events (truncated %v, paused %v), %v; want %d", len(full.Events), full.Truncated, full.Paused, err, want)
+		}
+		ids := map[int64]bool{}
+		for i, e := range full.Events {
+			if ids[e.ID] {
+				t.Fatalf("event id %d appears twice", e.ID)
+			}
+			ids[e.ID] = true
+			if i > 0 {
+				p := full.Events[i-1]
+				if e.Timestamp < p.Timestamp || (e.Timestamp == p.Timestamp && e.ID <= p.ID) {
+					t.Fatalf("events %d and %d out of (time, id) order: %+v, %+v", i-1, i, p, e)
+				}
+			}
+			if e.Message != fmt.Sprintf("stream %d at %d", slicesIndex(sids, e.StreamID), e.Timestamp) {
+				t.Fatalf("event %+v has another's message", e)
+			}
+		}
+		if full.Events[0].Timestamp != 50 || full.Events[0].Ingested != 2000 || full.Events[3].Timestamp != 100 || full.Events[3].Ingested != 1000 {
+			t.Fatalf("first events = %+v", full.Events[:4])
+		}
+
+		page := func(p store.LogEventScanParams) []*store.LogEventRow {
+			t.Helper()
+			var got []*store.LogEventRow
+			p.GroupID, p.StreamIDs = g.ID, sids
+			for range 100000 {
+				res, err := s.LogEventScan(ctx, &p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, res.Events...)
+				switch {
+				case res.Paused:
+					if len(res.Events) > 0 && !p.Descending && (res.ResumeTime < res.Events[len(res.Events)-1].Timestamp) {
+						t.Fatalf("resume point %d before the last event returned %+v", res.ResumeTime, res.Events[len(res.Events)-1])
+					}
+					p.AfterTime, p.AfterID = res.ResumeTime, res.ResumeID
+				case res.Truncated:
+					last := res.Events[len(res.Events)-1]
+					p.AfterTime, p.AfterID = last.Timestamp, last.ID
+				default:
+					return got
+				}
+			}
+			t.Fatal("scan did not end")
+			return nil
+		}
+		same := func(what string, got []*store.LogEventRow, reverse bool) {
+			t.Helper()
+			if len(got) != len(full.Events) {
+				t.Fatalf("%s: %d events, want %d", what, len(got), len(full.Events))
+			}
+			for i := range got {
+				w := full.Events[i]
+				if reverse {
+					w = full.Events[len(got)-1-i]
+				}
+				if got[i].ID != w.ID || got[i].Message != w.Message || got[i].Ingested != w.Ingested || got[i].StreamID != w.StreamID {
+					t.Fatalf("%s: event %d = %+v, want %+v", what, i, got[i], w)
+				}
+			}
+		}
+		for _, limit := range []int{1, 7, 500} {
+			same(fmt.Sprintf("pages of %d", limit), page(store.LogEventScanParams{Limit: limit}), false)
+			same(fmt.Sprintf("pages of %d, descending", limit), page(store.LogEventScanParams{Limit: limit, Descending: true}), true)
+		}
+		same("pages of 2,000 bytes", page(store.LogEventScanParams{MaxBytes: 2000, ByteOverhead: 26}), false)
+		same("pauses every 50 events", page(store.LogEventScanParams{MaxExamined: 50}), false)
+		same("pauses every 3 events, descending", page(store.LogEventScanParams{MaxExamined: 3, Descending: true}), true)
+
+		res, err := s.LogEventScan(ctx, &store.LogEventScanParams{GroupID: g.ID, StreamIDs: sids, MaxBytes: 10})
+		if err != nil || len(res.Events) != 1 || !res.Truncated {
+			t.Fatalf("a scan smaller than one event = %+v, %v; want the first event", res, err)
+		}
+		res, err = s.LogEventScan(ctx, &store.LogEventScanParams{GroupID: g.ID, MaxExamined: 1, Contains: []string{"3 at 1004"}})
+		if err != nil || !res.Paused || len(res.Events) != 0 || res.Examined == 0 {
+			t.Fatalf("a paused scan before any match = %+v, %v", res, err)
+		}
+		wantMatches := 0
+		for _, e := range full.Events {
+			if strings.HasPrefix(e.Message, "stream 1 ") {
+				wantMatches++
+			}
+		}
+		matches := page(store.LogEventScanParams{MaxExamined: 1, Contains: []string{"stream 1 "}})
+		if len(matches) != wantMatches || wantMatches != 13*3+3 {
+			t.Fatalf("paged search = %d events, want %d", len(matches), wantMatches)
+		}
+		st, err := s.LogStreamGet(ctx, &store.LogStreamGetParams{GroupID: g.ID, Name: "b"})
+		if err != nil || st.FirstEvent != 50 || st.LastEvent != 105+37*10 {
+			t.Fatalf("stream b = %+v, %v", st, err)
+		}
+	})
+}
+
+func slicesIndex(s []int64, v int64) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return -1
 }
