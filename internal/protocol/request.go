@@ -50,6 +50,9 @@ type Caller struct {
 	AccessKey string
 	Account   string
 	Region    string
+	// Chunks, for an S3 streaming upload whose chunks are signed and whose request signature
+	// was verified, checks the chunk signatures as the body is read (nil otherwise).
+	Chunks *ChunkVerifier
 }
 
 // Request is one decoded AWS API request.

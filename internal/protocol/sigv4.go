@@ -27,6 +27,18 @@ const (
 	streamingPrefix  = "STREAMING-"
 )
 
+// The x-amz-content-sha256 values of SigV4 streaming uploads whose chunks are signed (S3's
+// aws-chunked encoding), and the algorithms of their chunk and trailer strings to sign.
+const (
+	StreamingSignedPayload        = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+	StreamingSignedPayloadTrailer = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
+	chunkAlgorithm                = "AWS4-HMAC-SHA256-PAYLOAD"
+	trailerAlgorithm              = "AWS4-HMAC-SHA256-TRAILER"
+	// emptySHA256 is the hex SHA-256 of nothing: a chunk's string to sign carries it where an
+	// event stream message would carry the hash of its headers.
+	emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+)
+
 // Scope is the credential scope of a SigV4 signature.
 type Scope struct {
 	AccessKey string
@@ -198,12 +210,62 @@ func (v *Verifier) Verify(r *http.Request, service, payloadHash string) (Caller,
 			payloadHash = unsignedPayload
 		}
 	}
-	want := computeSignature(r, sig, cred.SecretAccessKey, payloadHash, s3)
+	key := SigningKey(cred.SecretAccessKey, sig.Date, sig.Region, sig.Service)
+	want := computeSignature(r, sig, key, payloadHash, s3)
 	if subtle.ConstantTimeCompare([]byte(want), []byte(sig.Signature)) != 1 {
-		return caller, awserr.WithStatus(403, signatureCode(s3),
-			"The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
+		return caller, ErrSignatureDoesNotMatch(s3)
+	}
+	if s3 && !sig.Presigned && (payloadHash == StreamingSignedPayload || payloadHash == StreamingSignedPayloadTrailer) {
+		caller.Chunks = NewChunkVerifier(key, sig.AmzDate, sig.Scope, want)
 	}
 	return caller, nil
+}
+
+// ErrSignatureDoesNotMatch is the error of a signature that does not verify (S3's code for S3,
+// InvalidSignatureException for the other services).
+func ErrSignatureDoesNotMatch(s3 bool) error {
+	return awserr.WithStatus(403, signatureCode(s3),
+		"The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
+}
+
+// ChunkVerifier checks the signatures of a SigV4 streaming upload, as S3 does: every chunk of
+// the aws-chunked body is signed over the signature before it (the first over the request's
+// own, the seed), and the trailing headers over the final, empty chunk's. A ChunkVerifier
+// belongs to one request; it is not safe for concurrent use.
+type ChunkVerifier struct {
+	key []byte
+	// prefix is what every string to sign holds after its algorithm: the request time and the
+	// credential scope, each on a line of its own.
+	prefix string
+	// prev is the hex signature the next chunk chains from.
+	prev string
+}
+
+// NewChunkVerifier returns the verifier of a streaming upload whose request was signed with
+// seed (hex) at amzDate (X-Amz-Date) in scope, by the signing key key.
+func NewChunkVerifier(key []byte, amzDate string, scope Scope, seed string) *ChunkVerifier {
+	return &ChunkVerifier{key: key, prev: seed, prefix: "\n" + amzDate + "\n" + scope.String() + "\n"}
+}
+
+// Chunk checks signature (hex) against the next chunk, whose data has the SHA-256 sum, and moves
+// the chain on when it matches. The final chunk is the empty one.
+func (v *ChunkVerifier) Chunk(sum []byte, signature string) bool {
+	toSign := chunkAlgorithm + v.prefix + v.prev + "\n" + emptySHA256 + "\n" + hex.EncodeToString(sum)
+	want := hex.EncodeToString(hmacSHA256(v.key, []byte(toSign)))
+	if subtle.ConstantTimeCompare([]byte(want), []byte(signature)) != 1 {
+		return false
+	}
+	v.prev = want
+	return true
+}
+
+// Trailer checks signature (hex, the x-amz-trailer-signature trailer) against the trailing
+// headers in their canonical form: "name:value\n" for each, names lower-case and sorted.
+func (v *ChunkVerifier) Trailer(canonical, signature string) bool {
+	sum := sha256.Sum256([]byte(canonical))
+	toSign := trailerAlgorithm + v.prefix + v.prev + "\n" + hex.EncodeToString(sum[:])
+	want := hex.EncodeToString(hmacSHA256(v.key, []byte(toSign)))
+	return subtle.ConstantTimeCompare([]byte(want), []byte(signature)) == 1
 }
 
 func signatureCode(s3 bool) string {
@@ -213,13 +275,17 @@ func signatureCode(s3 bool) string {
 	return "InvalidSignatureException"
 }
 
-// computeSignature returns the hex signature of r as the client should have computed it.
-func computeSignature(r *http.Request, sig signature, secret, payloadHash string, s3 bool) string {
+// String is the credential scope as it appears in a string to sign.
+func (s Scope) String() string {
+	return s.Date + "/" + s.Region + "/" + s.Service + "/aws4_request"
+}
+
+// computeSignature returns the hex signature of r as the client should have computed it with
+// the signing key key.
+func computeSignature(r *http.Request, sig signature, key []byte, payloadHash string, s3 bool) string {
 	canonical := canonicalRequest(r, sig, payloadHash, s3)
 	sum := sha256.Sum256([]byte(canonical))
-	scope := sig.Date + "/" + sig.Region + "/" + sig.Service + "/aws4_request"
-	toSign := sigAlgorithm + "\n" + sig.AmzDate + "\n" + scope + "\n" + hex.EncodeToString(sum[:])
-	key := SigningKey(secret, sig.Date, sig.Region, sig.Service)
+	toSign := sigAlgorithm + "\n" + sig.AmzDate + "\n" + sig.Scope.String() + "\n" + hex.EncodeToString(sum[:])
 	return hex.EncodeToString(hmacSHA256(key, []byte(toSign)))
 }
 
