@@ -107,6 +107,53 @@ func (c *codec) marshalEvents(events []asl.HistoryEvent) []byte {
 	return append(b, ']')
 }
 
+// logRecord writes an event as a Step Functions CloudWatch Logs record: {details,
+// event_timestamp, execution_arn, id, previous_event_id, type}, where details is the event's one
+// detail object (null for none) and event_timestamp is in Unix milliseconds. Every execution
+// with logging sends each of its events through here, so it writes the record directly instead
+// of round-tripping the event through encoding/json's maps.
+func (c *codec) logRecord(ev *asl.HistoryEvent, executionARN string) []byte {
+	b := make([]byte, 0, 256)
+	b = append(b, `{"details":`...)
+	b = c.appendDetail(b, ev)
+	b = append(b, `,"event_timestamp":`...)
+	b = strconv.AppendInt(b, ev.Timestamp.UnixMilli(), 10)
+	b = append(b, `,"execution_arn":`...)
+	b = append(b, marshal(executionARN)...)
+	b = append(b, `,"id":`...)
+	b = strconv.AppendInt(b, ev.ID, 10)
+	b = append(b, `,"previous_event_id":`...)
+	b = strconv.AppendInt(b, ev.PreviousEventID, 10)
+	b = append(b, `,"type":`...)
+	b = append(b, marshal(ev.Type)...)
+	return append(b, '}')
+}
+
+// appendDetail appends the event's detail object, or null.
+func (c *codec) appendDetail(b []byte, ev *asl.HistoryEvent) []byte {
+	details := c.detailFields()
+	if details == nil {
+		// Not the shape detailFields knows: find the detail among the event's JSON members.
+		var m map[string]json.RawMessage
+		json.Unmarshal(marshal(ev), &m)
+		for k, v := range m {
+			switch k {
+			case "timestamp", "type", "id", "previousEventId":
+			default:
+				return append(b, v...)
+			}
+		}
+		return append(b, "null"...)
+	}
+	v := reflect.ValueOf(ev).Elem()
+	for _, d := range details {
+		if f := v.Field(d.index); !f.IsNil() {
+			return append(b, marshal(f.Interface())...)
+		}
+	}
+	return append(b, "null"...)
+}
+
 // plainJSONString says whether s is written in JSON as itself between quotes.
 func plainJSONString(s string) bool {
 	for i := 0; i < len(s); i++ {

@@ -94,3 +94,58 @@ func TestMarshalEventsMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// oldLogRecord is the record as encoding/json builds it from the event's members.
+func oldLogRecord(ev asl.HistoryEvent, arn string) []byte {
+	var m map[string]any
+	json.Unmarshal(marshal(ev), &m)
+	var detail any
+	for k, v := range m {
+		switch k {
+		case "timestamp", "type", "id", "previousEventId":
+		default:
+			detail = v
+		}
+	}
+	return marshal(map[string]any{"id": ev.ID, "type": ev.Type, "details": detail, "previous_event_id": ev.PreviousEventID,
+		"event_timestamp": ev.Timestamp.UnixMilli(), "execution_arn": arn})
+}
+
+func TestLogRecordMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
+	var c codec
+	arn := "arn:aws:states:us-east-1:1:execution:m:e<&>"
+	events := append(sampleHistory(t), asl.HistoryEvent{Type: "Bare", ID: 9, PreviousEventID: 8, Timestamp: time.UnixMilli(1700000000123)})
+	for _, ev := range events {
+		got, want := c.logRecord(&ev, arn), oldLogRecord(ev, arn)
+		var g, w any
+		if err := json.Unmarshal(got, &g); err != nil {
+			t.Fatalf("%s: %s is not JSON: %v", ev.Type, got, err)
+		}
+		json.Unmarshal(want, &w)
+		if !reflect.DeepEqual(g, w) {
+			t.Fatalf("%s:\n got %s\nwant %s", ev.Type, got, want)
+		}
+	}
+}
+
+func BenchmarkLogRecord(b *testing.B) {
+	var c codec
+	events := sampleHistory(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := range events {
+			c.logRecord(&events[i], "arn:aws:states:us-east-1:1:execution:m:e")
+		}
+	}
+}
+
+func BenchmarkLogRecordEncodingJSON(b *testing.B) {
+	events := sampleHistory(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, ev := range events {
+			oldLogRecord(ev, "arn:aws:states:us-east-1:1:execution:m:e")
+		}
+	}
+}

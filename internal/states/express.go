@@ -2,7 +2,6 @@ package states
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -327,22 +326,7 @@ func (s *Service) sendLogs(ctx context.Context, rec *expressRecord) {
 		if !l.IncludeExecutionData {
 			stripData(&ev)
 		}
-		details, _ := json.Marshal(ev)
-		var m map[string]any
-		json.Unmarshal(details, &m)
-		delete(m, "timestamp")
-		delete(m, "type")
-		delete(m, "id")
-		delete(m, "previousEventId")
-		var detail any
-		for _, v := range m {
-			detail = v
-		}
-		msg := marshal(map[string]any{
-			"id": ev.ID, "type": ev.Type, "details": detail, "previous_event_id": ev.PreviousEventID,
-			"event_timestamp": ev.Timestamp.UnixMilli(), "execution_arn": rec.row.ARN,
-		})
-		events = append(events, LogEvent{Time: ev.Timestamp, Message: string(msg)})
+		events = append(events, LogEvent{Time: ev.Timestamp, Message: string(s.codec.logRecord(&ev, rec.row.ARN))})
 	}
 	if len(events) == 0 {
 		return
