@@ -10,9 +10,15 @@
 //   - cold_start: the first invoke of a freshly created function, next to the time the same
 //     bootstrap binary takes to start and exit on its own (target: under 50 ms more).
 //
+// The warm and throughput phases run once per client named by -client: "http" sends the same
+// signed requests as the SDK without its middleware (cheap, so that the load generator leaves
+// the shared cores to ceap and the functions), "sdk" uses aws-sdk-go-v2. Each line reports the
+// CPU milliseconds per invoke of the server, of its function processes and of the load generator
+// (cpu_ms_per_invoke), measured from /proc over the phase.
+//
 // It only ever talks to a loopback endpoint, and every loop is bounded in count and in time.
 //
-//	go run ./bench/lambda --endpoint http://127.0.0.1:4566
+//	go run ./bench/lambda --endpoint http://127.0.0.1:4566 --server-pid <pid>
 package main
 
 import (
@@ -64,6 +70,7 @@ type config struct {
 	label       string
 	serverPID   int
 	activeLimit time.Duration
+	clients     []string
 }
 
 func main() {
@@ -79,8 +86,16 @@ func main() {
 	flag.StringVar(&c.label, "label", "ceap", "label of the server in the output")
 	flag.IntVar(&c.serverPID, "server-pid", 0, "server process id, to report its memory")
 	flag.DurationVar(&c.activeLimit, "active-timeout", 30*time.Second, "how long a new function may stay Pending")
+	clients := flag.String("client", "http,sdk", "clients of the warm and throughput phases, in order: http (signed requests without the SDK), sdk (aws-sdk-go-v2)")
 	timeout := flag.Duration("timeout", 10*time.Minute, "give up after this long")
 	flag.Parse()
+	for _, cl := range strings.Split(*clients, ",") {
+		if cl != "http" && cl != "sdk" {
+			fmt.Fprintf(os.Stderr, "-client %q: want http, sdk or both\n", cl)
+			os.Exit(2)
+		}
+		c.clients = append(c.clients, cl)
+	}
 	if err := loopback.Check(*endpoint); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -110,13 +125,16 @@ func run(ctx context.Context, endpoint string, c config) error {
 	if err != nil {
 		return err
 	}
-	b := &bench{client: client, endpoint: endpoint, zip: zipped, cfg: c, prefix: fmt.Sprintf("bench-%d", time.Now().UnixNano())}
+	b := &bench{client: client, raw: newRawClient(endpoint), endpoint: endpoint, zip: zipped, cfg: c, prefix: fmt.Sprintf("bench-%d", time.Now().UnixNano())}
 	defer b.cleanup()
-	if err := b.warm(ctx); err != nil {
-		return err
-	}
-	if err := b.throughput(ctx); err != nil {
-		return err
+	for _, cl := range c.clients {
+		b.mode = cl
+		if err := b.warm(ctx); err != nil {
+			return err
+		}
+		if err := b.throughput(ctx); err != nil {
+			return err
+		}
 	}
 	return b.cold(ctx, bootstrap)
 }
@@ -152,7 +170,10 @@ func buildFunction(ctx context.Context, src, dir string) (string, []byte, error)
 }
 
 type bench struct {
-	client   *lambda.Client
+	client *lambda.Client
+	raw    *rawClient
+	// mode is the client of the phase that runs: "http" (raw) or "sdk".
+	mode     string
 	endpoint string
 	zip      []byte
 	cfg      config
@@ -164,6 +185,9 @@ type bench struct {
 // and waits (bounded) until it is Active.
 func (b *bench) create(ctx context.Context, suffix string, reserved int32) (string, error) {
 	name := b.prefix + "-" + suffix
+	if b.mode != "" {
+		name += "-" + b.mode
+	}
 	_, err := b.client.CreateFunction(ctx, &lambda.CreateFunctionInput{
 		FunctionName: &name,
 		Runtime:      types.RuntimeProvidedal2023,
@@ -211,17 +235,27 @@ var errFunction = errors.New("function error")
 // invoke calls name once and returns the round trip and the handler's own time.
 func (b *bench) invoke(ctx context.Context, name string, payload []byte) (rtt, own time.Duration, err error) {
 	start := time.Now()
-	out, err := b.client.Invoke(ctx, &lambda.InvokeInput{FunctionName: &name, Payload: payload})
+	var body []byte
+	var fnErr string
+	if b.mode == "http" {
+		body, fnErr, err = b.raw.invoke(ctx, name, payload)
+	} else {
+		var out *lambda.InvokeOutput
+		out, err = b.client.Invoke(ctx, &lambda.InvokeInput{FunctionName: &name, Payload: payload})
+		if err == nil {
+			body, fnErr = out.Payload, aws.ToString(out.FunctionError)
+		}
+	}
 	rtt = time.Since(start)
 	if err != nil {
 		return rtt, 0, fmt.Errorf("invoke %s: %w", name, err)
 	}
-	if out.FunctionError != nil {
-		return rtt, 0, fmt.Errorf("invoke %s: %w: %s: %s", name, errFunction, *out.FunctionError, out.Payload)
+	if fnErr != "" {
+		return rtt, 0, fmt.Errorf("invoke %s: %w: %s: %s", name, errFunction, fnErr, body)
 	}
 	var r struct{ Start, End int64 }
-	if err := json.Unmarshal(out.Payload, &r); err != nil {
-		return rtt, 0, fmt.Errorf("invoke %s: payload %q: %w", name, out.Payload, err)
+	if err := json.Unmarshal(body, &r); err != nil {
+		return rtt, 0, fmt.Errorf("invoke %s: payload %q: %w", name, body, err)
 	}
 	return rtt, time.Duration(r.End - r.Start), nil
 }
@@ -239,6 +273,7 @@ func (b *bench) warm(ctx context.Context) error {
 		}
 	}
 	var rtts, owns, over []float64
+	cpu0 := readCPU(b.cfg.serverPID)
 	deadline := time.Now().Add(b.cfg.warmTime)
 	for i := 0; i < b.cfg.warmN && time.Now().Before(deadline); i++ {
 		rtt, own, err := b.invoke(ctx, name, tinyPayload)
@@ -249,12 +284,14 @@ func (b *bench) warm(ctx context.Context) error {
 		owns = append(owns, ms(own))
 		over = append(over, ms(rtt-own))
 	}
+	cpu1 := readCPU(b.cfg.serverPID)
 	floor, err := b.healthFloor(ctx, len(rtts))
 	if err != nil {
 		return err
 	}
 	emit(map[string]any{
-		"phase": "warm_invoke", "server": b.cfg.label, "invokes": len(rtts),
+		"phase": "warm_invoke", "server": b.cfg.label, "client": b.mode, "invokes": len(rtts),
+		"cpu_ms_per_invoke":    perInvoke(cpu0, cpu1, len(rtts)),
 		"health_get_median_ms": pct(floor, 50),
 		"rtt_median_ms":        pct(rtts, 50), "rtt_p99_ms": pct(rtts, 99),
 		"function_median_ms": pct(owns, 50),
@@ -296,16 +333,19 @@ func (b *bench) throughput(ctx context.Context) error {
 	if _, _, err := b.parallel(ctx, name, b.cfg.conc*20, time.Minute); err != nil {
 		return err
 	}
+	cpu0 := readCPU(b.cfg.serverPID)
 	start := time.Now()
 	done, errs, err := b.parallel(ctx, name, b.cfg.tpN, b.cfg.tpTime)
 	secs := time.Since(start).Seconds()
+	cpu1 := readCPU(b.cfg.serverPID)
 	if err != nil {
 		return err
 	}
 	rate := float64(done) / secs
 	emit(map[string]any{
-		"phase": "throughput", "server": b.cfg.label, "clients": b.cfg.conc, "reserved_concurrency": b.cfg.conc,
-		"invokes": done, "errors": errs, "seconds": round(secs), "invokes_per_s": round(rate),
+		"phase": "throughput", "server": b.cfg.label, "client": b.mode, "clients": b.cfg.conc, "reserved_concurrency": b.cfg.conc,
+		"cpu_ms_per_invoke": perInvoke(cpu0, cpu1, done+errs),
+		"invokes":           done, "errors": errs, "seconds": round(secs), "invokes_per_s": round(rate),
 		"target_invokes_per_s": targetInvokesPerSec, "target_met": errs == 0 && rate >= targetInvokesPerSec,
 		"server_rss_mb": rssMB(b.cfg.serverPID), "loadavg": loadavg(),
 	})
@@ -328,7 +368,8 @@ func (b *bench) parallel(ctx context.Context, name string, n int, limit time.Dur
 				if _, _, err := b.invoke(ctx, name, tinyPayload); err != nil {
 					failed.Add(1)
 					var tooMany *types.TooManyRequestsException
-					if !errors.As(err, &tooMany) {
+					var rawTooMany *rawThrottled
+					if !errors.As(err, &tooMany) && !errors.As(err, &rawTooMany) {
 						once.Do(func() { firstErr = err })
 						return
 					}
