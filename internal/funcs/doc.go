@@ -9,6 +9,13 @@
 // environments. It must never import the api or protocol packages, nor give a function anything
 // that AWS would not (the environment is built from scratch, not inherited from ceap).
 //
-// Memory size is reported in REPORT lines (Max Memory Used is the process's peak resident set)
-// but is not enforced: that needs cgroup v2 delegation, which ceap does not require.
+// MemorySize is enforced where the machine allows: each environment runs in its own cgroup, a
+// child of ceap's, limited to MemorySize MiB without swap — cgroup v2 when its memory controller
+// is delegated to ceap's cgroup (the runtime is started inside it with clone3's
+// CLONE_INTO_CGROUP), else the cgroup v1 memory hierarchy (a thread of ceap's joins the cgroup
+// and forks the runtime there). A runtime over its memory is killed by the kernel and the
+// invocation answers Runtime.OutOfMemory as Lambda does; Max Memory Used is the cgroup's peak.
+// The cgroup is removed when the environment ends. Without a writable memory controller ceap
+// warns once at startup, MemorySize is only reported, and Max Memory Used is the process's peak
+// resident set. It must never place any work of ceap's own in an environment's cgroup.
 package funcs
