@@ -185,6 +185,9 @@ func (db *DB) ObjectPut(ctx context.Context, p *store.ObjectPutParams) (*store.O
 }
 
 func (db *DB) putObject(ctx context.Context, tx pgx.Tx, p *store.ObjectPutParams) (*store.ObjectPutResult, error) {
+	if !p.IfNoneMatch && p.IfMatchETag == "" {
+		return putObjectPipelined(ctx, tx, p)
+	}
 	o := &p.Row
 	key := []byte(o.Key)
 	var one int
@@ -194,24 +197,22 @@ func (db *DB) putObject(ctx context.Context, tx pgx.Tx, p *store.ObjectPutParams
 	if err := lockKey(ctx, tx, o.Bucket, o.Key); err != nil {
 		return nil, err
 	}
-	if p.IfNoneMatch || p.IfMatchETag != "" {
-		var marker bool
-		var etag string
-		err := tx.QueryRow(ctx, `SELECT delete_marker, etag FROM s3_objects WHERE bucket = $1 AND key = $2 AND is_latest`, o.Bucket, key).Scan(&marker, &etag)
-		exists := err == nil && !marker
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return nil, err
+	var marker bool
+	var etag string
+	err := tx.QueryRow(ctx, `SELECT delete_marker, etag FROM s3_objects WHERE bucket = $1 AND key = $2 AND is_latest`, o.Bucket, key).Scan(&marker, &etag)
+	exists := err == nil && !marker
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, err
+	}
+	if p.IfNoneMatch && exists {
+		return nil, fmt.Errorf("object %s exists: %w", o.Key, store.ErrConflict)
+	}
+	if p.IfMatchETag != "" {
+		if !exists {
+			return nil, fmt.Errorf("object %s: %w", o.Key, store.ErrNotFound)
 		}
-		if p.IfNoneMatch && exists {
-			return nil, fmt.Errorf("object %s exists: %w", o.Key, store.ErrConflict)
-		}
-		if p.IfMatchETag != "" {
-			if !exists {
-				return nil, fmt.Errorf("object %s: %w", o.Key, store.ErrNotFound)
-			}
-			if etag != p.IfMatchETag {
-				return nil, fmt.Errorf("object %s etag: %w", o.Key, store.ErrConflict)
-			}
+		if etag != p.IfMatchETag {
+			return nil, fmt.Errorf("object %s etag: %w", o.Key, store.ErrConflict)
 		}
 	}
 	res := &store.ObjectPutResult{}
@@ -227,13 +228,71 @@ func (db *DB) putObject(ctx context.Context, tx pgx.Tx, p *store.ObjectPutParams
 		store.Millis(o.Created), o.Bucket, key); err != nil {
 		return nil, err
 	}
-	err := tx.QueryRow(ctx, `INSERT INTO s3_objects (bucket, key, version_id, is_latest, delete_marker, size, etag, created, noncurrent_since, blobs, attrs, tags)
-		VALUES ($1, $2, $3, true, $4, $5, $6, $7, 0, $8, $9, $10) RETURNING seq`,
-		o.Bucket, key, o.VersionID, o.DeleteMarker, o.Size, o.ETag, store.Millis(o.Created), strings.Join(o.Blobs, " "), o.Attrs, o.Tags).Scan(&res.Seq)
+	err = tx.QueryRow(ctx, insertObject, o.Bucket, key, o.VersionID, o.DeleteMarker, o.Size, o.ETag, store.Millis(o.Created), strings.Join(o.Blobs, " "), o.Attrs, o.Tags).Scan(&res.Seq)
 	if err != nil {
-		if isUnique(err) {
-			return nil, fmt.Errorf("object %s version %s: %w", o.Key, o.VersionID, store.ErrAlreadyExists)
+		return nil, insertError(o, err)
+	}
+	return res, nil
+}
+
+// insertObject inserts a latest version, and nothing when its bucket is gone.
+const insertObject = `INSERT INTO s3_objects (bucket, key, version_id, is_latest, delete_marker, size, etag, created, noncurrent_since, blobs, attrs, tags)
+	SELECT $1, $2, $3, true, $4, $5, $6, $7, 0, $8, $9, $10 WHERE EXISTS (SELECT 1 FROM s3_buckets WHERE name = $1) RETURNING seq`
+
+func insertError(o *store.ObjectRow, err error) error {
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("bucket %s: %w", o.Bucket, store.ErrNotFound)
+	case isUnique(err):
+		return fmt.Errorf("object %s version %s: %w", o.Key, o.VersionID, store.ErrAlreadyExists)
+	}
+	return err
+}
+
+// putObjectPipelined writes a version without preconditions in one round trip: the bucket row
+// locked against deletion, the key's lock, the replaced null version, the demotion of the latest
+// and the insert go out as one batch. Without the bucket, the insert adds nothing and the
+// transaction rolls back.
+func putObjectPipelined(ctx context.Context, tx pgx.Tx, p *store.ObjectPutParams) (*store.ObjectPutResult, error) {
+	o := &p.Row
+	key := []byte(o.Key)
+	b := &pgx.Batch{}
+	b.Queue(`SELECT 1 FROM s3_buckets WHERE name = $1 FOR SHARE`, o.Bucket)
+	b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || encode($2::bytea, 'hex'), 0))`, o.Bucket, key)
+	null := o.VersionID == "null"
+	if null {
+		b.Queue(`DELETE FROM s3_objects WHERE bucket = $1 AND key = $2 AND version_id = 'null' RETURNING blobs`, o.Bucket, key)
+	}
+	b.Queue(`UPDATE s3_objects SET is_latest = false, noncurrent_since = $1 WHERE bucket = $2 AND key = $3 AND is_latest`,
+		store.Millis(o.Created), o.Bucket, key)
+	b.Queue(insertObject, o.Bucket, key, o.VersionID, o.DeleteMarker, o.Size, o.ETag, store.Millis(o.Created), strings.Join(o.Blobs, " "), o.Attrs, o.Tags)
+	br := tx.SendBatch(ctx, b)
+	res := &store.ObjectPutResult{}
+	err := func() error {
+		for range 2 { // the bucket's and the key's locks
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
 		}
+		if null {
+			var blobs string
+			if err := br.QueryRow().Scan(&blobs); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+			res.Freed = strings.Fields(blobs)
+		}
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
+		if err := br.QueryRow().Scan(&res.Seq); err != nil {
+			return insertError(o, err)
+		}
+		return nil
+	}()
+	if cerr := br.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
 		return nil, err
 	}
 	return res, nil
