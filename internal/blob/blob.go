@@ -3,8 +3,9 @@
 // blobs by id. Names chosen by users (S3 keys, function names) never become blob ids or paths, so no
 // user input can reach outside the blob store's own namespace.
 //
-// Backends live in sub-packages (fsblob: files under the data directory; s3blob: an S3-compatible
-// bucket) and are all checked by the conformance suite in blobtest. This package must never know
+// Backends live in sub-packages (fsblob: segment files and files under the data directory; s3blob:
+// an S3-compatible bucket) and are all checked by the conformance suite in blobtest. An id may say
+// where a backend keeps the bytes, but callers treat it as opaque. This package must never know
 // about buckets, objects or any AWS API; it streams bytes and never buffers a whole blob.
 package blob
 
