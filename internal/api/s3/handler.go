@@ -377,8 +377,7 @@ func errMalformedXML() error {
 // body returns the request body, decoding aws-chunked when the request streams.
 func (c *call) body() io.Reader {
 	if c.isChunked() {
-		cr := newChunkedReader(c.r.Body)
-		return cr
+		return errorMapping{newChunkedReader(c.r.Body, c.req.Caller.Chunks)}
 	}
 	return c.r.Body
 }

@@ -100,7 +100,7 @@ func (c *call) payload() (*body, error) {
 	var src io.Reader = c.r.Body
 	var chunked *chunkedReader
 	if c.isChunked() {
-		chunked = newChunkedReader(c.r.Body)
+		chunked = newChunkedReader(c.r.Body, c.req.Caller.Chunks)
 		src = errorMapping{chunked}
 		b.size = -1
 		if v := c.r.Header.Get("x-amz-decoded-content-length"); v != "" {
