@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -53,13 +55,13 @@ type fixture struct {
 
 var start = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 
-func setup(t *testing.T) *fixture {
+func setup(t testing.TB) *fixture {
 	t.Helper()
 	st := storetest.OpenSQLite(t)
 	clk := clock.NewFake(start)
 	rec := metrics.New(metrics.Config{Store: st, Clock: clk})
 	topics := &fakeTopics{}
-	svc := New(Config{Store: st, Clock: clk, Topics: topics, Recorder: rec, Owner: "node-1"})
+	svc := New(Config{Store: st, Clock: clk, Topics: topics, Recorder: rec, Owner: "node-1", Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	return &fixture{svc: svc, clk: clk, rec: rec, topics: topics, st: st}
 }
 
