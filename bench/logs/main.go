@@ -2,7 +2,8 @@
 // of events into a few streams over a one-hour window (PutLogEvents batches as large as AWS
 // allows: 10,000 events or 1 MB), then times FilterLogEvents over that window, every page, with a
 // term pattern (target: under 1 s for 1,000,000 events) and, for information, a JSON pattern. The
-// number of matches is checked against what was put. One JSON line per phase.
+// number of matches is checked against what was put. One JSON line per phase, with the server's
+// CPU time per run when --server-pid is given (the cost that other load does not inflate).
 //
 // It only ever talks to a loopback endpoint, and every loop is bounded in count and in time.
 //
@@ -10,6 +11,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -17,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -127,6 +130,7 @@ func run(ctx context.Context, client *cloudwatchlogs.Client, c config) error {
 	for _, f := range filters {
 		var secs []float64
 		var pages, got int
+		cpu0 := serverCPU(c.serverPID)
 		for range f.runs {
 			rctx, cancel := context.WithTimeout(ctx, c.runTimeout)
 			t0 := time.Now()
@@ -143,6 +147,9 @@ func run(ctx context.Context, client *cloudwatchlogs.Client, c config) error {
 			"window": window.String(), "runs": len(secs), "median_s": median(secs), "min_s": round(slices.Min(secs)),
 			"max_s": round(slices.Max(secs)), "pages": pages, "matches": got, "matches_expected": f.want,
 			"matches_ok": got == f.want, "server_rss_mb": rssMB(c.serverPID), "loadavg": loadavg(),
+		}
+		if c.serverPID > 0 {
+			line["server_cpu_s_per_run"] = round((serverCPU(c.serverPID) - cpu0) / float64(len(secs)))
 		}
 		if f.target > 0 {
 			line["target_s"] = f.target.Seconds()
@@ -188,6 +195,7 @@ func put(ctx context.Context, client *cloudwatchlogs.Client, c config, group str
 		}
 	}
 	step := float64(window.Milliseconds()) / float64(max(c.events, 1))
+	cpu0 := serverCPU(c.serverPID)
 	t0 := time.Now()
 	errs := make([]error, c.streams)
 	batches := make([]int, c.streams)
@@ -241,11 +249,16 @@ func put(ctx context.Context, client *cloudwatchlogs.Client, c config, group str
 	for _, n := range batches {
 		total += n
 	}
-	emit(map[string]any{
+	line := map[string]any{
 		"phase": "put", "server": c.label, "events": c.events, "streams": c.streams, "batches": total,
 		"seconds": round(secs), "events_per_s": round(float64(c.events) / secs),
 		"term_events": want.term, "rare_term_events": want.rare, "json_events": want.json, "server_rss_mb": rssMB(c.serverPID), "loadavg": loadavg(),
-	})
+	}
+	if c.serverPID > 0 {
+		line["server_cpu_s"] = round(serverCPU(c.serverPID) - cpu0)
+		line["server_cpu_us_per_event"] = round((serverCPU(c.serverPID) - cpu0) * 1e6 / float64(max(c.events, 1)))
+	}
+	emit(line)
 	return want, nil
 }
 
@@ -282,6 +295,34 @@ func median(vs []float64) float64 {
 }
 
 func rssMB(pid int) float64 { return round(float64(loopback.RSS(pid)) / (1 << 20)) }
+
+// clockTicks is the unit of utime and stime in /proc/PID/stat (USER_HZ, 100 on Linux).
+const clockTicks = 100
+
+// serverCPU is the server's user+system CPU time in seconds (0 without a pid): the cost of a phase
+// is its difference, which other load on the machine does not inflate as it does wall time.
+func serverCPU(pid int) float64 {
+	if pid <= 0 {
+		return 0
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces; utime and stime are the 12th and 13th fields
+	// after its closing parenthesis.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return float64(utime+stime) / clockTicks
+}
 
 // loadavg is the 1, 5 and 15 minute load averages, as `uptime` prints them.
 func loadavg() string {

@@ -62,8 +62,9 @@ const (
 	// MaxTags is the most tags a log group may have (50).
 	MaxTags = 50
 	// filterScanBudget is how many stored events one FilterLogEvents call examines before it
-	// returns a page (possibly empty) with a nextToken, as CloudWatch Logs does on large groups.
-	filterScanBudget = 200000
+	// returns a page (possibly empty) with a nextToken, as CloudWatch Logs does on large groups
+	// (it bounds a call by time). A million events take well under a second to examine.
+	filterScanBudget = 1000000
 	// DefaultRetentionInterval is how often expired events are deleted.
 	DefaultRetentionInterval = time.Minute
 )

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // MaxRegexPerPattern is CloudWatch Logs' limit on regular expressions in one filter pattern
@@ -42,6 +43,8 @@ type Pattern struct {
 	text   *textPattern
 	json   node
 	spaced *spacedPattern
+	// scanners holds the *jsonScanner buffers of JSON patterns.
+	scanners sync.Pool
 }
 
 // Parse compiles a filter pattern. The empty pattern (or only blanks) matches every event.
@@ -49,7 +52,7 @@ func Parse(pattern string) (*Pattern, error) {
 	trimmed := strings.TrimSpace(pattern)
 	offset := strings.Index(pattern, trimmed)
 	p := &parser{src: pattern, pos: offset, end: offset + len(trimmed)}
-	var out Pattern
+	out := &Pattern{}
 	var err error
 	switch {
 	case trimmed == "":
@@ -67,18 +70,20 @@ func Parse(pattern string) (*Pattern, error) {
 	if p.regexCount > MaxRegexPerPattern {
 		return nil, &SyntaxError{Pos: offset, Msg: fmt.Sprintf("at most %d regular expressions are allowed", MaxRegexPerPattern)}
 	}
-	return &out, nil
+	return out, nil
 }
 
 // Match reports whether the log event message matches the pattern.
 func (p *Pattern) Match(message string) bool {
 	switch {
 	case p.json != nil:
-		doc, ok := decodeJSON(message)
-		if !ok {
-			return false
+		sc, _ := p.scanners.Get().(*jsonScanner)
+		if sc == nil {
+			sc = &jsonScanner{}
 		}
-		return p.json.eval(doc)
+		ok := p.json.eval(message, sc)
+		p.scanners.Put(sc)
+		return ok
 	case p.spaced != nil:
 		return p.spaced.match(message)
 	default:

@@ -1,26 +1,25 @@
 package filterpattern
 
 import (
-	"encoding/json"
-	"io"
 	"math"
 	"regexp"
 	"strconv"
-	"strings"
 )
 
-// node is one boolean expression of a JSON pattern.
+// node is one boolean expression of a JSON pattern, evaluated on the text of a JSON message.
 type node interface {
-	eval(doc any) bool
+	eval(msg string, sc *jsonScanner) bool
 }
 
 type andNode struct{ l, r node }
 
-func (n andNode) eval(doc any) bool { return n.l.eval(doc) && n.r.eval(doc) }
+func (n andNode) eval(msg string, sc *jsonScanner) bool {
+	return n.l.eval(msg, sc) && n.r.eval(msg, sc)
+}
 
 type orNode struct{ l, r node }
 
-func (n orNode) eval(doc any) bool { return n.l.eval(doc) || n.r.eval(doc) }
+func (n orNode) eval(msg string, sc *jsonScanner) bool { return n.l.eval(msg, sc) || n.r.eval(msg, sc) }
 
 // step is one part of a selector: a key, an index, or a wildcard over all elements.
 type step struct {
@@ -31,37 +30,6 @@ type step struct {
 }
 
 type selector []step
-
-// values returns every value that the selector reaches in doc.
-func (s selector) values(doc any) []any {
-	cur := []any{doc}
-	for _, st := range s {
-		var next []any
-		for _, v := range cur {
-			switch x := v.(type) {
-			case map[string]any:
-				if st.wildcard {
-					for _, e := range x {
-						next = append(next, e)
-					}
-				} else if !st.isIndex {
-					if e, ok := x[st.key]; ok {
-						next = append(next, e)
-					}
-				}
-			case []any:
-				switch {
-				case st.wildcard:
-					next = append(next, x...)
-				case st.isIndex && st.index < len(x):
-					next = append(next, x[st.index])
-				}
-			}
-		}
-		cur = next
-	}
-	return cur
-}
 
 type cmpOp int
 
@@ -93,8 +61,11 @@ type cmpNode struct {
 	val literal
 }
 
-func (n cmpNode) eval(doc any) bool {
-	vals := n.sel.values(doc)
+func (n cmpNode) eval(msg string, sc *jsonScanner) bool {
+	vals, ok := sc.selectJSON(msg, n.sel)
+	if !ok {
+		return false
+	}
 	if n.op == opNotExists {
 		return len(vals) == 0
 	}
@@ -106,31 +77,17 @@ func (n cmpNode) eval(doc any) bool {
 	return false
 }
 
-func (n cmpNode) evalOne(v any) bool {
+func (n cmpNode) evalOne(v jsonValue) bool {
 	switch n.op {
 	case opIsTrue:
-		return v == true
+		return v.kind == jsonTrue
 	case opIsFalse:
-		return v == false
+		return v.kind == jsonFalse
 	case opIsNull:
-		return v == nil
+		return v.kind == jsonNull
 	}
-	text, ok := scalarText(v)
+	text, ok := v.scalarText()
 	return evalCompare(n.op, text, ok, n.val)
-}
-
-// scalarText renders a JSON scalar the way it appears in the event; ok is false for objects,
-// arrays and null, which no value comparison matches.
-func scalarText(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case json.Number:
-		return x.String(), true
-	case bool:
-		return strconv.FormatBool(x), true
-	}
-	return "", false
 }
 
 // evalCompare applies op between a field value's text (ok is false when the value is not a
@@ -202,22 +159,4 @@ func globMatch(pattern, s string) bool {
 		px++
 	}
 	return px == len(pattern)
-}
-
-// decodeJSON parses a whole message as one JSON value, keeping numbers exact.
-func decodeJSON(message string) (any, bool) {
-	s := strings.TrimSpace(message)
-	if s == "" || (s[0] != '{' && s[0] != '[') {
-		return nil, false
-	}
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	var doc any
-	if err := dec.Decode(&doc); err != nil {
-		return nil, false
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, false
-	}
-	return doc, true
 }

@@ -37,7 +37,7 @@ func (n spacedCmp) evalToken(t string) bool { return evalCompare(n.op, t, true, 
 // spacedLeaf adapts a field condition to the shared boolean grammar.
 type spacedLeaf struct{ spacedNode }
 
-func (spacedLeaf) eval(any) bool { return false }
+func (spacedLeaf) eval(string, *jsonScanner) bool { return false }
 
 func (p *parser) parseSpacedPattern() (*spacedPattern, error) {
 	p.pos++ // '['
