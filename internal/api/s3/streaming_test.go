@@ -145,7 +145,7 @@ func streamingClients(t *testing.T) (plain *s3.Client, streaming func(*signedStr
 // flipByte changes one byte of the second chunk's data.
 func flipByte(b []byte) []byte {
 	i := bytes.Index(b, []byte("\r\n")) + 2 + streamChunk + 2 // past the first chunk
-	i = i + bytes.Index(b[i:], []byte("\r\n")) + 2 + 10         // into the second chunk's data
+	i = i + bytes.Index(b[i:], []byte("\r\n")) + 2 + 10       // into the second chunk's data
 	out := bytes.Clone(b)
 	out[i] ^= 0x20
 	return out
