@@ -3,10 +3,12 @@ package s3_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/xml"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -99,5 +101,50 @@ func TestOnPostgres(t *testing.T) {
 	}
 	if _, err := c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String("pg-bucket")}); apiCode(err) != "NoSuchTagSet" {
 		t.Fatalf("GetBucketTagging after delete: %v", err)
+	}
+}
+
+// TestListingDecodesAlikeInSDKAndEncodingXML lists keys full of XML's special characters with
+// the SDK and decodes the same page with encoding/xml: both read the keys that were stored.
+func TestListingDecodesAlikeInSDKAndEncodingXML(t *testing.T) {
+	t.Parallel()
+	c, srv := client(t)
+	mustBucket(t, c, "odd")
+	keys := []string{`odd/a"b'c`, "odd/amp&lt;not-an-entity", "odd/<tag>", "odd/tab\tand space ", "odd/日本語/キー", "odd/emoji🙂", "odd/]]>"}
+	for _, k := range keys {
+		put(t, c, "odd", k, k)
+	}
+	out, err := c.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String("odd"), Prefix: aws.String("odd/")})
+	if err != nil {
+		t.Fatalf("ListObjectsV2: %v", err)
+	}
+	var sdkKeys []string
+	for _, o := range out.Contents {
+		sdkKeys = append(sdkKeys, aws.ToString(o.Key))
+		if aws.ToInt64(o.Size) != int64(len(aws.ToString(o.Key))) || aws.ToString(o.ETag) == "" || o.LastModified == nil {
+			t.Fatalf("listed %+v", o)
+		}
+	}
+	resp, err := http.Get(srv.URL() + "/odd?list-type=2&prefix=odd%2F")
+	if err != nil {
+		t.Fatalf("GET listing: %v", err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Contents []struct {
+			Key  string
+			Size int64
+		}
+	}
+	if err := xml.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		t.Fatalf("encoding/xml: %v", err)
+	}
+	var xmlKeys []string
+	for _, o := range doc.Contents {
+		xmlKeys = append(xmlKeys, o.Key)
+	}
+	want := slices.Sorted(slices.Values(keys))
+	if !slices.Equal(sdkKeys, want) || !slices.Equal(xmlKeys, want) {
+		t.Fatalf("keys\n  SDK          %q\n  encoding/xml %q\n  stored       %q", sdkKeys, xmlKeys, want)
 	}
 }
