@@ -62,8 +62,10 @@ type invocation struct {
 	traceID       string
 	clientContext string
 	payload       []byte
-	deadline      time.Time
-	delivered     chan time.Time
+	// tail asks for the last 4 KB of the invocation's log.
+	tail      bool
+	deadline  time.Time
+	delivered chan time.Time
 	// completed is guarded by the environment's mu: set once by whoever ends the invocation.
 	completed bool
 	done      chan struct{}
@@ -268,7 +270,7 @@ func formatSeconds(d time.Duration) string {
 func (e *environment) invoke(ctx context.Context, inv *invocation) (outcome, error) {
 	inv.delivered = make(chan time.Time, 1)
 	inv.done = make(chan struct{})
-	e.output.begin(fmt.Sprintf("START RequestId: %s Version: %s", inv.id, e.spec.Version))
+	e.output.begin("START RequestId: "+inv.id+" Version: "+e.spec.Version, inv.tail)
 	e.pending <- inv
 
 	var out outcome

@@ -96,7 +96,7 @@ func (s *Service) Invoke(ctx context.Context, account, fn string, payload []byte
 		}
 		return &InvokeResult{StatusCode: 202, RequestID: id}, nil
 	}
-	res, err := s.run(ctx, account, spec, reserved, Request{ID: NewRequestID(), Payload: payload, ClientContext: opts.ClientContext})
+	res, err := s.run(ctx, account, spec, reserved, Request{ID: NewRequestID(), Payload: payload, ClientContext: opts.ClientContext, Tail: opts.Tail})
 	if err != nil {
 		return nil, err
 	}

@@ -43,6 +43,9 @@ type output struct {
 	partial []byte
 	lines   []LogLine
 	tail    []byte
+	// holding keeps an invocation's lines until it ends, so they reach the log in one batch;
+	// tailOn also keeps its last 4 KB, when the caller asked for the tail.
+	holding bool
 	tailOn  bool
 	eof     bool
 	doneRun chan struct{}
@@ -65,7 +68,7 @@ func (o *output) run() {
 		o.mu.Lock()
 		done := o.pumpLocked(int(fd))
 		var flush []LogLine
-		if !o.tailOn || len(o.lines) >= flushLines || done {
+		if !o.holding || len(o.lines) >= flushLines || done {
 			flush = o.takeLocked()
 		}
 		o.mu.Unlock()
@@ -175,10 +178,12 @@ func (o *output) drain() {
 	})
 }
 
-// begin starts capturing an invocation's tail and writes its first line.
-func (o *output) begin(first string) {
+// begin starts holding an invocation's lines (and capturing its tail when tail is set) and
+// writes its first line.
+func (o *output) begin(first string, tail bool) {
 	o.mu.Lock()
-	o.tailOn = true
+	o.holding = true
+	o.tailOn = tail
 	o.tail = o.tail[:0]
 	o.addLocked(first)
 	o.mu.Unlock()
@@ -193,7 +198,8 @@ func (o *output) write(msgs ...string) {
 	o.mu.Unlock()
 }
 
-// end stops capturing, flushes the stream and returns the last 4 KB of the invocation's log.
+// end stops holding, flushes the stream and returns the last 4 KB of the invocation's log ("" when
+// the tail was not asked for).
 func (o *output) end() string {
 	o.emitMu.Lock()
 	defer o.emitMu.Unlock()
@@ -202,8 +208,11 @@ func (o *output) end() string {
 	if len(tail) > tailLimit {
 		tail = tail[len(tail)-tailLimit:]
 	}
-	s := string(tail)
-	o.tailOn = false
+	var s string
+	if o.tailOn {
+		s = string(tail)
+	}
+	o.holding, o.tailOn = false, false
 	flush := o.takeLocked()
 	o.mu.Unlock()
 	o.emit(flush)

@@ -257,13 +257,15 @@ type Request struct {
 	Payload []byte
 	// ClientContext is the JSON client context, handed to the runtime as is.
 	ClientContext string
+	// Tail asks for the last 4 KB of the invocation's log in Result.LogTail.
+	Tail bool
 }
 
 // Invoke runs payload on a warm environment of spec's function (or a new one), waiting for the
-// result. Throttling answers TooManyRequestsException; a failing function is a Result with
-// FunctionError set, not an error.
+// result with its log tail. Throttling answers TooManyRequestsException; a failing function is a
+// Result with FunctionError set, not an error.
 func (r *Runner) Invoke(ctx context.Context, spec *Spec, lim Limits, requestID string, payload []byte) (*Result, error) {
-	return r.InvokeRequest(ctx, spec, lim, Request{ID: requestID, Payload: payload})
+	return r.InvokeRequest(ctx, spec, lim, Request{ID: requestID, Payload: payload, Tail: true})
 }
 
 // InvokeRequest is Invoke with every part of the request.
@@ -305,6 +307,7 @@ func (r *Runner) InvokeRequest(ctx context.Context, spec *Spec, lim Limits, req 
 		payload: payload,
 
 		clientContext: req.ClientContext,
+		tail:          req.Tail,
 	}
 	out, err := e.invoke(ctx, inv)
 	r.release(spec, lim, e, err == nil && !out.broken)

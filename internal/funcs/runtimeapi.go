@@ -116,15 +116,17 @@ func (e *environment) serveNext(w http.ResponseWriter, r *http.Request) {
 		// The header names are in canonical form already; assigning skips canonicalizing them
 		// for every invocation.
 		h := w.Header()
-		h[headerRequestID] = []string{inv.id}
-		h[headerDeadlineMS] = []string{strconv.FormatInt(inv.deadline.UnixMilli(), 10)}
-		h[headerFunctionARN] = []string{inv.arn}
-		h[headerTraceID] = []string{inv.traceID}
+		v := [...]string{inv.id, strconv.FormatInt(inv.deadline.UnixMilli(), 10), inv.arn, inv.traceID,
+			strconv.Itoa(len(inv.payload)), inv.clientContext}
+		h[headerRequestID] = v[0:1:1]
+		h[headerDeadlineMS] = v[1:2:2]
+		h[headerFunctionARN] = v[2:3:3]
+		h[headerTraceID] = v[3:4:4]
+		h["Content-Length"] = v[4:5:5]
 		if inv.clientContext != "" {
-			h[headerClientContext] = []string{inv.clientContext}
+			h[headerClientContext] = v[5:6:6]
 		}
 		h["Content-Type"] = jsonType
-		h["Content-Length"] = []string{strconv.Itoa(len(inv.payload))}
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(inv.payload)
 	case <-r.Context().Done():
