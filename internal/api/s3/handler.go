@@ -100,8 +100,9 @@ func (h *Handler) ServeAWS(w http.ResponseWriter, req *protocol.Request) {
 	r := req.HTTP
 	c := &call{h: h, w: &responseWriter{ResponseWriter: w}, r: r, req: req, ctx: protocol.WithRequest(r.Context(), req),
 		account: req.Caller.Account, query: r.URL.Query()}
-	c.w.Header().Set("x-amz-request-id", req.RequestID)
-	c.w.Header().Set("x-amz-id-2", hostID(req.RequestID))
+	hdr := c.w.Header()
+	hdr["X-Amz-Request-Id"] = []string{req.RequestID}
+	hdr["X-Amz-Id-2"] = []string{hostID(req.RequestID)}
 	c.bucket, c.key = route(r)
 	err := c.dispatch()
 	if err != nil {

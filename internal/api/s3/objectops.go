@@ -312,29 +312,33 @@ func (c *call) getObject(head bool) error {
 		defer out.Body.Close()
 	}
 	o := out.Object
+	// Headers are set by their canonical names directly: Header.Set canonicalises (and allocates)
+	// on every call, and a small GET is mostly headers.
 	h := c.w.Header()
 	ct := o.ContentType
 	if ct == "" {
 		ct = "binary/octet-stream"
 	}
-	h.Set("Content-Type", ct)
-	for name, v := range map[string]string{"Content-Encoding": o.ContentEncoding, "Content-Disposition": o.ContentDisposition,
-		"Content-Language": o.ContentLanguage, "Cache-Control": o.CacheControl, "Expires": o.Expires} {
-		if v != "" {
-			h.Set(name, v)
+	h["Content-Type"] = []string{ct}
+	for _, hv := range [...]struct{ name, value string }{{"Content-Encoding", o.ContentEncoding}, {"Content-Disposition", o.ContentDisposition},
+		{"Content-Language", o.ContentLanguage}, {"Cache-Control", o.CacheControl}, {"Expires", o.Expires}} {
+		if hv.value != "" {
+			h[hv.name] = []string{hv.value}
 		}
 	}
-	for q, name := range responseOverrides {
-		if v := c.query.Get(q); v != "" {
-			h.Set(name, v)
+	if len(c.query) > 0 {
+		for q, name := range responseOverrides {
+			if v := c.query.Get(q); v != "" {
+				h.Set(name, v)
+			}
 		}
 	}
 	for k, v := range o.Metadata {
 		h["X-Amz-Meta-"+k] = []string{v}
 	}
-	h.Set("ETag", o.ETag)
-	h.Set("Last-Modified", httpTime(o.LastModified))
-	h.Set("Accept-Ranges", "bytes")
+	h["Etag"] = []string{o.ETag}
+	h["Last-Modified"] = []string{httpTime(o.LastModified)}
+	h["Accept-Ranges"] = []string{"bytes"}
 	c.versionHeader(o.VersionID)
 	c.expirationHeader(o)
 	if o.TagCount > 0 && !head {
@@ -349,7 +353,7 @@ func (c *call) getObject(head bool) error {
 	if strings.EqualFold(c.r.Header.Get("x-amz-checksum-mode"), "ENABLED") && !out.Partial {
 		writeChecksumHeaders(h, o.Checksum)
 	}
-	h.Set("Content-Length", strconv.FormatInt(out.Length(), 10))
+	h["Content-Length"] = []string{strconv.FormatInt(out.Length(), 10)}
 	status := http.StatusOK
 	if out.Partial {
 		h.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", out.Start, out.End, o.Size))
