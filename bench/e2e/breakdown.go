@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -86,7 +87,11 @@ func (b *bench) breakdown(ctx context.Context, runs []*run) {
 	}
 	for _, st := range stages {
 		group := "/aws/lambda/CeapWorkflow-" + b.workflow + "-" + st.function + "Lambda"
-		xs := b.reportDurations(ctx, group, first, last.Add(time.Second))
+		xs, err := b.reportDurations(ctx, group, first, last.Add(time.Second))
+		if err != nil {
+			emit(map[string]any{"phase": "breakdown", "part": "function_report:" + st.state, "error": err.Error()})
+			continue
+		}
 		emit(map[string]any{"phase": "breakdown", "part": "function_report:" + st.state, "invocations": len(xs), "mean_ms": r2(mean(xs)), "p50_ms": r1(pct(xs, 50)), "p90_ms": r1(pct(xs, 90))})
 	}
 }
@@ -166,14 +171,14 @@ func sqsTimes(input string) (sent, received time.Time) {
 var reportDuration = regexp.MustCompile(`\tDuration: ([0-9.]+) ms`)
 
 // reportDurations reads the REPORT lines' Duration from a function's log group.
-func (b *bench) reportDurations(ctx context.Context, group string, from, to time.Time) []float64 {
+func (b *bench) reportDurations(ctx context.Context, group string, from, to time.Time) ([]float64, error) {
 	var xs []float64
 	p := cloudwatchlogs.NewFilterLogEventsPaginator(b.logs, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: &group,
 		FilterPattern: aws.String("REPORT"), StartTime: aws.Int64(from.UnixMilli()), EndTime: aws.Int64(to.UnixMilli())})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			fail("REPORT lines of %s: %v", group, err)
+			return nil, fmt.Errorf("REPORT lines of %s: %w", group, err)
 		}
 		for _, e := range page.Events {
 			if m := reportDuration.FindStringSubmatch(aws.ToString(e.Message)); m != nil {
@@ -182,5 +187,5 @@ func (b *bench) reportDurations(ctx context.Context, group string, from, to time
 			}
 		}
 	}
-	return xs
+	return xs, nil
 }
