@@ -39,6 +39,10 @@ const (
 	LogBlockAppendBytes = 16 << 10
 )
 
+// maxLogEventHeader is the longest header of an event in a block: three integers of up to 20
+// characters and their separators.
+const maxLogEventHeader = 3*20 + 3
+
 // logEventIndexBits is how many low bits of an event id hold the event's place in its block.
 const logEventIndexBits = 16
 
@@ -101,13 +105,15 @@ func SplitLogBlocks(events []LogEventRow, ingested int64) []LogBlock {
 		first := events[0].Timestamp
 		n, size := 0, 0
 		for n < len(events) && n < LogBlockMaxEvents && events[n].Timestamp-first <= LogBlockMaxSpan {
-			size += len(events[n].Message) + 32
-			if n > 0 && size > LogBlockMaxBytes {
+			next := size + len(events[n].Message) + maxLogEventHeader
+			if n > 0 && next > LogBlockMaxBytes {
 				break
 			}
+			size = next
 			n++
 		}
-		out = append(out, LogBlock{First: first, Last: events[n-1].Timestamp, Count: n, Data: string(AppendLogBlock(nil, first, events[:n], ingested))})
+		data := AppendLogBlock(make([]byte, 0, size), first, events[:n], ingested)
+		out = append(out, LogBlock{First: first, Last: events[n-1].Timestamp, Count: n, Data: string(data)})
 		events = events[n:]
 	}
 	return out

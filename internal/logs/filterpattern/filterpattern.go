@@ -43,8 +43,15 @@ type Pattern struct {
 	text   *textPattern
 	json   node
 	spaced *spacedPattern
-	// scanners holds the *jsonScanner buffers of JSON patterns.
-	scanners sync.Pool
+	// scratch holds *scratch buffers, so that matching allocates nothing per message.
+	scratch sync.Pool
+}
+
+// scratch is the working memory of one Match.
+type scratch struct {
+	json   jsonScanner
+	tokens []string
+	failed []bool
 }
 
 // Parse compiles a filter pattern. The empty pattern (or only blanks) matches every event.
@@ -75,20 +82,21 @@ func Parse(pattern string) (*Pattern, error) {
 
 // Match reports whether the log event message matches the pattern.
 func (p *Pattern) Match(message string) bool {
-	switch {
-	case p.json != nil:
-		sc, _ := p.scanners.Get().(*jsonScanner)
-		if sc == nil {
-			sc = &jsonScanner{}
-		}
-		ok := p.json.eval(message, sc)
-		p.scanners.Put(sc)
-		return ok
-	case p.spaced != nil:
-		return p.spaced.match(message)
-	default:
+	if p.text != nil {
 		return p.text.match(message)
 	}
+	sc, _ := p.scratch.Get().(*scratch)
+	if sc == nil {
+		sc = &scratch{}
+	}
+	var ok bool
+	if p.json != nil {
+		ok = p.json.eval(message, &sc.json)
+	} else {
+		ok = p.spaced.match(message, sc)
+	}
+	p.scratch.Put(sc)
+	return ok
 }
 
 // RequiredLiterals returns substrings that every matching message contains. A store may use them

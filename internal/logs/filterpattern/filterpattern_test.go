@@ -216,3 +216,18 @@ func containsString(s, sub string) bool {
 	}
 	return false
 }
+
+func BenchmarkMatchText(b *testing.B) {
+	for _, pattern := range []string{`ERROR`, `GET -POST ?frank ?bob`, `[ip, user, username, timestamp, request, status_code = 404, bytes]`, `[ip, ..., status_code = 4*, bytes > 1000]`} {
+		p, err := Parse(pattern)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(pattern, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				p.Match(apacheLine)
+			}
+		})
+	}
+}

@@ -5,7 +5,8 @@ import "strings"
 // spacedPattern is a space-delimited pattern: one field per token of the message, `...` for any
 // number of tokens, and per-field conditions.
 type spacedPattern struct {
-	fields []spacedField
+	fields   []spacedField
+	ellipsis bool // some field is `...`
 }
 
 type spacedField struct {
@@ -50,6 +51,7 @@ func (p *parser) parseSpacedPattern() (*spacedPattern, error) {
 		if !(f.ellipsis && len(sp.fields) > 0 && sp.fields[len(sp.fields)-1].ellipsis) {
 			sp.fields = append(sp.fields, f)
 		}
+		sp.ellipsis = sp.ellipsis || f.ellipsis
 		p.skipSpace()
 		switch p.peek() {
 		case ',':
@@ -140,10 +142,9 @@ func (p *parser) readName() string {
 	return p.src[start:p.pos]
 }
 
-// tokenize splits a message on blanks; a token that starts with " runs to the next ", and one
-// that starts with [ runs to the next ]; the quotes and brackets are removed.
-func tokenize(s string) []string {
-	var out []string
+// tokenize appends to out the tokens of s, split on blanks; a token that starts with " runs to
+// the next ", and one that starts with [ runs to the next ]; the quotes and brackets are removed.
+func tokenize(s string, out []string) []string {
 	i := 0
 	for {
 		for i < len(s) && isSpace(s[i]) {
@@ -168,33 +169,51 @@ func tokenize(s string) []string {
 	}
 }
 
-func (sp *spacedPattern) match(message string) bool {
-	toks := tokenize(message)
-	failed := make(map[[2]int]bool)
-	var try func(fi, ti int) bool
-	try = func(fi, ti int) bool {
-		if fi == len(sp.fields) {
-			return ti == len(toks)
-		}
-		key := [2]int{fi, ti}
-		if failed[key] {
+func (sp *spacedPattern) match(message string, sc *scratch) bool {
+	sc.tokens = tokenize(message, sc.tokens[:0])
+	toks := sc.tokens
+	if !sp.ellipsis {
+		if len(toks) != len(sp.fields) {
 			return false
 		}
-		f := sp.fields[fi]
-		ok := false
-		if f.ellipsis {
-			for k := ti; k <= len(toks) && !ok; k++ {
-				ok = try(fi+1, k)
+		for i, f := range sp.fields {
+			if f.cond != nil && !f.cond.evalToken(toks[i]) {
+				return false
 			}
-		} else if ti < len(toks) && (f.cond == nil || f.cond.evalToken(toks[ti])) {
-			ok = try(fi+1, ti+1)
 		}
-		if !ok {
-			failed[key] = true
-		}
-		return ok
+		return true
 	}
-	return try(0, 0)
+	n := (len(sp.fields) + 1) * (len(toks) + 1)
+	if cap(sc.failed) < n {
+		sc.failed = make([]bool, n)
+	}
+	sc.failed = sc.failed[:n]
+	clear(sc.failed)
+	return sp.try(toks, sc.failed, 0, 0)
+}
+
+// try reports whether fields[fi:] match toks[ti:]; failed remembers the pairs that do not.
+func (sp *spacedPattern) try(toks []string, failed []bool, fi, ti int) bool {
+	if fi == len(sp.fields) {
+		return ti == len(toks)
+	}
+	key := fi*(len(toks)+1) + ti
+	if failed[key] {
+		return false
+	}
+	f := sp.fields[fi]
+	ok := false
+	if f.ellipsis {
+		for k := ti; k <= len(toks) && !ok; k++ {
+			ok = sp.try(toks, failed, fi+1, k)
+		}
+	} else if ti < len(toks) && (f.cond == nil || f.cond.evalToken(toks[ti])) {
+		ok = sp.try(toks, failed, fi+1, ti+1)
+	}
+	if !ok {
+		failed[key] = true
+	}
+	return ok
 }
 
 // closerOf returns the character that closes a quoted or bracketed token, or 0.
