@@ -11,6 +11,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ceap/ceap/internal/blob"
 )
@@ -348,5 +349,29 @@ func TestEmptyLiveSegmentSurvivesSecondOpen(t *testing.T) {
 	}
 	if got := mustRead(t, s1, info.ID); string(got) != "kept" {
 		t.Fatalf("read %q", got)
+	}
+}
+
+// TestExtentCreatedTime checks that Put, Stat and Walk agree on when an extent was made: the
+// objects collector spares unreferenced blobs younger than its grace period by this time.
+func TestExtentCreatedTime(t *testing.T) {
+	t.Parallel()
+	s := newStore(t, t.TempDir())
+	before := time.Now()
+	info := mustPut(t, s, []byte("young"))
+	after := time.Now()
+	if info.Created.Before(before) || info.Created.After(after) {
+		t.Fatalf("Put: Created %v, want between %v and %v", info.Created, before, after)
+	}
+	st, err := s.Stat(context.Background(), info.ID)
+	if err != nil || !st.Created.Equal(info.Created) {
+		t.Fatalf("Stat: Created %v (err %v), want %v", st.Created, err, info.Created)
+	}
+	var walked time.Time
+	if err := s.Walk(context.Background(), func(i blob.Info) error { walked = i.Created; return nil }); err != nil {
+		t.Fatalf("Walk: %v", err)
+	}
+	if !walked.Equal(info.Created) {
+		t.Fatalf("Walk: Created %v, want %v", walked, info.Created)
 	}
 }
