@@ -76,6 +76,8 @@ func main() {
 	endpoint := flag.String("endpoint", "http://127.0.0.1:4566", "S3 endpoint (loopback only)")
 	small := flag.Int("small", 20000, "small objects to PUT and then GET")
 	smallSize := flag.Int("small-size", 4096, "small object size in bytes")
+	getRounds := flag.Int("get-rounds", 1, "times the GET phase reads every small object (more for a longer phase to profile)")
+	listRounds := flag.Int("list-rounds", 1, "times the listing phase lists the whole prefix")
 	conc := flag.Int("c", 32, "concurrent clients for small objects")
 	keys := flag.Int("keys", 100000, "keys under the listed prefix (0 to skip)")
 	largeMB := flag.Int("large-mb", 256, "large object size in MiB (0 to skip)")
@@ -105,10 +107,10 @@ func main() {
 			fail("create bucket: %v", err)
 		}
 		if *small > 0 {
-			r.smallObjects(ctx, *small, *smallSize)
+			r.smallObjects(ctx, *small, *smallSize, *getRounds)
 		}
 		if *keys > 0 {
-			r.listing(ctx, *keys)
+			r.listing(ctx, *keys, *listRounds)
 		}
 		if *largeMB > 0 {
 			r.large(ctx, int64(*largeMB)<<20)
@@ -150,7 +152,7 @@ func latencies(out map[string]any, lat []time.Duration) {
 	out["p99_ms"] = round(float64(lat[len(lat)*99/100]) / 1e6)
 }
 
-func (r *run) smallObjects(ctx context.Context, n, size int) {
+func (r *run) smallObjects(ctx context.Context, n, size, rounds int) {
 	body := bytes.Repeat([]byte("x"), size)
 	sum := sha256.Sum256(body)
 	sumHex := hex.EncodeToString(sum[:])
@@ -168,8 +170,8 @@ func (r *run) smallObjects(ctx context.Context, n, size int) {
 	emit(out)
 	bufs := sync.Pool{New: func() any { b := make([]byte, size+1); return &b }}
 	m = startMeter(r.pid)
-	lat, err = parallel(n, r.conc, func(i int) error {
-		rc, err := r.client.get(ctx, r.bucket, fmt.Sprintf("small/%08d", i))
+	lat, err = parallel(n*rounds, r.conc, func(i int) error {
+		rc, err := r.client.get(ctx, r.bucket, fmt.Sprintf("small/%08d", i%n))
 		if err != nil {
 			return err
 		}
@@ -185,13 +187,13 @@ func (r *run) smallObjects(ctx context.Context, n, size int) {
 	if err != nil {
 		fail("get: %v", err)
 	}
-	out = map[string]any{"server": r.label, "phase": "get_small", "objects": n, "size": size, "clients": r.conc}
-	m.report(out, n)
+	out = map[string]any{"server": r.label, "phase": "get_small", "objects": n, "gets": n * rounds, "size": size, "clients": r.conc}
+	m.report(out, n*rounds)
 	latencies(out, lat)
 	emit(out)
 }
 
-func (r *run) listing(ctx context.Context, keys int) {
+func (r *run) listing(ctx context.Context, keys, rounds int) {
 	empty := []byte{}
 	if _, err := parallel(keys, r.conc, func(i int) error {
 		return r.client.put(ctx, r.bucket, fmt.Sprintf("list/%08d.json", i), empty, emptySHA256)
@@ -199,24 +201,28 @@ func (r *run) listing(ctx context.Context, keys int) {
 		fail("fill prefix: %v", err)
 	}
 	m := startMeter(r.pid)
-	count, pages, token := 0, 0, ""
-	for {
-		n, next, err := r.client.listPage(ctx, r.bucket, "list/", token, 1000)
-		if err != nil {
-			fail("list: %v", err)
+	pages := 0
+	for range rounds {
+		count, token := 0, ""
+		for {
+			n, next, err := r.client.listPage(ctx, r.bucket, "list/", token, 1000)
+			if err != nil {
+				fail("list: %v", err)
+			}
+			count += n
+			pages++
+			if next == "" {
+				break
+			}
+			token = next
 		}
-		count += n
-		pages++
-		if next == "" {
-			break
+		if count != keys {
+			fail("listed %d keys, want %d", count, keys)
 		}
-		token = next
 	}
-	if count != keys {
-		fail("listed %d keys, want %d", count, keys)
-	}
-	out := map[string]any{"server": r.label, "phase": "list_prefix", "keys": count, "pages": pages}
+	out := map[string]any{"server": r.label, "phase": "list_prefix", "keys": keys, "rounds": rounds, "pages": pages}
 	m.report(out, pages)
+	out["seconds_per_listing"] = round(out["seconds"].(float64) / float64(rounds))
 	emit(out)
 }
 
