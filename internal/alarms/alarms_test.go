@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -465,5 +466,43 @@ func TestTags(t *testing.T) {
 	}
 	if _, err := f.svc.ListTagsForResource(ctx, "123456789", arn+"x"); code(err) != "ResourceNotFoundException" {
 		t.Fatalf("missing alarm: %v", err)
+	}
+}
+
+// TestActionsOfACrashedNodeRunOnce: a node commits a state change and dies before running its
+// actions; the next evaluation (on any node) runs them, once.
+func TestActionsOfACrashedNodeRunOnce(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	in := failedExecutionsAlarm()
+	if err := f.svc.PutMetricAlarm(ctx, "123456789", in); err != nil {
+		t.Fatal(err)
+	}
+	row, err := f.st.AlarmGet(ctx, &store.AlarmGetParams{Account: "123456789", Name: in.AlarmName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What transition commits before it runs the actions.
+	crashed := *row
+	crashed.State, crashed.StateReason, crashed.StateUpdated, crashed.StateTransitioned = StateAlarm, "Threshold Crossed", start.UnixMilli(), start.UnixMilli()
+	crashed.PendingActions = `{"OldState":"INSUFFICIENT_DATA","At":` + fmt.Sprint(start.UnixMilli()) + `}`
+	if err := f.st.AlarmUpdate(ctx, &store.AlarmUpdateParams{Row: &crashed, IfVersion: row.Version}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 6; i++ { // keeps the alarm in ALARM
+		f.rec.Record("123456789", "AWS/States", "ExecutionsFailed", in.Dimensions, 1, metrics.Count)
+	}
+	f.step(t, time.Minute+15*time.Second)
+	msgs := f.topics.all()
+	if len(msgs) != 1 || !strings.Contains(msgs[0].message, `"OldStateValue":"INSUFFICIENT_DATA"`) || !strings.Contains(msgs[0].message, `"NewStateValue":"ALARM"`) {
+		t.Fatalf("notifications after the resumed change = %+v", msgs)
+	}
+	if a, _ := f.st.AlarmGet(ctx, &store.AlarmGetParams{Account: "123456789", Name: in.AlarmName}); a.PendingActions != "" {
+		t.Fatalf("pending actions left: %s", a.PendingActions)
+	}
+	f.step(t, time.Minute)
+	if n := len(f.topics.all()); n != 1 {
+		t.Fatalf("%d notifications, want the resumed one only", n)
 	}
 }

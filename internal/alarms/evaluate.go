@@ -244,6 +244,10 @@ func (s *Service) transition(ctx context.Context, row *store.AlarmRow, a *Alarm,
 	next.State, next.StateReason, next.StateReasonData, next.StateUpdated = state, reason, data, ms
 	if old != state {
 		next.StateTransitioned = ms
+		next.PendingActions = ""
+		if a.ActionsEnabled && len(a.actionsFor(state)) > 0 {
+			next.PendingActions = historyData(pendingActions{OldState: old, At: ms})
+		}
 	}
 	oldState := map[string]any{"stateValue": old, "stateReason": row.StateReason}
 	newState := map[string]any{"stateValue": state, "stateReason": reason}
@@ -260,10 +264,50 @@ func (s *Service) transition(ctx context.Context, row *store.AlarmRow, a *Alarm,
 		return false, nil
 	}
 	s.log.Info("alarm_state_changed", "account", row.Account, "alarm", row.Name, "from", old, "to", state)
-	if a.ActionsEnabled {
+	if next.PendingActions != "" {
 		s.runActions(ctx, &next, a, old, now)
 	}
 	return true, nil
+}
+
+// pendingActions is what an alarm row records of a state change whose actions have not run.
+type pendingActions struct {
+	OldState string
+	At       int64 // Unix ms of the state change
+}
+
+// pendingGrace is how old a state change's pending actions must be before another evaluation
+// runs them: the node that made the change runs them at once, and only one that died before it
+// finished leaves them this long.
+const pendingGrace = 30 * time.Second
+
+// resumePending runs the actions of a state change that the node which made it did not finish
+// (it died between committing the state and running the actions), and returns the alarm's row
+// as it is afterwards. Actions run at least once: a node that dies after publishing but before
+// clearing the record publishes again here.
+func (s *Service) resumePending(ctx context.Context, row *store.AlarmRow, now time.Time) (*store.AlarmRow, error) {
+	var p pendingActions
+	if err := json.Unmarshal([]byte(row.PendingActions), &p); err != nil {
+		return row, fmt.Errorf("decode pending actions: %w", err)
+	}
+	if now.Sub(time.UnixMilli(p.At)) < pendingGrace {
+		return row, nil
+	}
+	a, err := decodeAlarm(row)
+	if err != nil {
+		return row, err
+	}
+	if a.ActionsEnabled {
+		s.log.Info("alarm_actions_resumed", "account", row.Account, "alarm", row.Name, "state", row.State)
+		s.runActions(ctx, row, a, p.OldState, time.UnixMilli(p.At).UTC())
+	} else { // disabled since the change: nothing to run
+		s.finishActions(ctx, row, nil)
+	}
+	fresh, err := s.cfg.Store.AlarmGet(ctx, &store.AlarmGetParams{Account: row.Account, Name: row.Name})
+	if err != nil {
+		return row, fmt.Errorf("read alarm: %w", err)
+	}
+	return fresh, nil
 }
 
 // actionsFor returns the actions of a state.
@@ -283,6 +327,7 @@ func (a *Alarm) actionsFor(state string) []string {
 func (s *Service) runActions(ctx context.Context, row *store.AlarmRow, a *Alarm, oldState string, now time.Time) {
 	actions := a.actionsFor(row.State)
 	if len(actions) == 0 {
+		s.finishActions(ctx, row, nil)
 		return
 	}
 	subject, message := s.notification(row, a, oldState, now)
@@ -300,11 +345,35 @@ func (s *Service) runActions(ctx context.Context, row *store.AlarmRow, a *Alarm,
 		}
 		items = append(items, item)
 	}
-	// The action items go with the row as the transition left it; a concurrent write only loses
-	// these items, never a state.
-	if err := s.cfg.Store.AlarmUpdate(ctx, &store.AlarmUpdateParams{Row: row, IfVersion: row.Version, History: items}); err != nil {
-		s.log.Warn("alarm_action_history_failed", "alarm", row.Name, "err", err)
+	s.finishActions(ctx, row, items)
+}
+
+// finishActions clears the alarm's record of pending actions (when it is still the one that
+// ran) and appends the actions' history items, retrying on concurrent writes.
+func (s *Service) finishActions(ctx context.Context, row *store.AlarmRow, items []*store.AlarmHistoryRow) {
+	ran := row.PendingActions
+	cur := row
+	for attempt := 0; attempt < 5; attempt++ {
+		next := *cur
+		if next.PendingActions == ran {
+			next.PendingActions = ""
+		}
+		err := s.cfg.Store.AlarmUpdate(ctx, &store.AlarmUpdateParams{Row: &next, IfVersion: cur.Version, History: items})
+		if err == nil {
+			*row = next
+			row.Version = cur.Version + 1
+			return
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			s.log.Warn("alarm_action_history_failed", "alarm", row.Name, "err", err)
+			return
+		}
+		if cur, err = s.cfg.Store.AlarmGet(ctx, &store.AlarmGetParams{Account: row.Account, Name: row.Name}); err != nil {
+			s.log.Warn("alarm_action_history_failed", "alarm", row.Name, "err", err)
+			return
+		}
 	}
+	s.log.Warn("alarm_action_history_failed", "alarm", row.Name, "err", "too many concurrent writes")
 }
 
 // errUnsupportedAction is the failure recorded for actions other than SNS topics.

@@ -181,6 +181,12 @@ func (s *Service) Evaluate(ctx context.Context) (EvaluationStats, error) {
 		if ctx.Err() != nil {
 			return st, ctx.Err()
 		}
+		if row.PendingActions != "" {
+			if row, err = s.resumePending(ctx, row, now); err != nil {
+				errs = append(errs, fmt.Errorf("alarm %q: %w", row.Name, err))
+				continue
+			}
+		}
 		moved, err := s.evaluateRow(ctx, row, now, end)
 		st.Evaluated++
 		if moved {

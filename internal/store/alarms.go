@@ -14,7 +14,7 @@ type AlarmStore interface {
 	// AlarmList returns up to Limit alarms with name > After and name starting with NamePrefix,
 	// by account then name. Account "" lists every account's alarms (for the evaluator).
 	AlarmList(ctx context.Context, p *AlarmListParams) ([]*AlarmRow, error)
-	// AlarmUpdate replaces the state, Spec and Tags of an alarm whose Version is still
+	// AlarmUpdate replaces the state, Spec, Tags and PendingActions of an alarm whose Version is still
 	// IfVersion, bumps Version, and appends History, all in one transaction. ErrConflict when
 	// the version moved; ErrNotFound when the alarm is missing.
 	AlarmUpdate(ctx context.Context, p *AlarmUpdateParams) error
@@ -64,6 +64,10 @@ type AlarmRow struct {
 	Modified int64
 	// Version counts the writes of the row; AlarmUpdate is conditional on it.
 	Version int64
+	// PendingActions, when not empty, records a state change whose actions have not run yet
+	// (written with the state, cleared once they ran), so that a node that dies in between
+	// leaves them to the next evaluation.
+	PendingActions string
 }
 
 // AlarmHistoryRow is one item of an alarm's history.

@@ -9,11 +9,11 @@ import (
 	"github.com/ceap/ceap/internal/store"
 )
 
-const alarmColumns = `account, name, arn, spec, tags, state, state_reason, state_reason_data, state_updated, state_transitioned, modified, version`
+const alarmColumns = `account, name, arn, spec, tags, state, state_reason, state_reason_data, state_updated, state_transitioned, modified, version, pending_actions`
 
 func scanAlarm(sc pgx.Row) (*store.AlarmRow, error) {
 	r := &store.AlarmRow{}
-	err := sc.Scan(&r.Account, &r.Name, &r.ARN, &r.Spec, &r.Tags, &r.State, &r.StateReason, &r.StateReasonData, &r.StateUpdated, &r.StateTransitioned, &r.Modified, &r.Version)
+	err := sc.Scan(&r.Account, &r.Name, &r.ARN, &r.Spec, &r.Tags, &r.State, &r.StateReason, &r.StateReasonData, &r.StateUpdated, &r.StateTransitioned, &r.Modified, &r.Version, &r.PendingActions)
 	return r, err
 }
 
@@ -31,9 +31,9 @@ func addAlarmHistory(ctx context.Context, tx pgx.Tx, items []*store.AlarmHistory
 func (db *DB) AlarmPut(ctx context.Context, p *store.AlarmPutParams) error {
 	r := p.Row
 	return db.write(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO alarms (`+alarmColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1)
+		if _, err := tx.Exec(ctx, `INSERT INTO alarms (`+alarmColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12)
 			ON CONFLICT (account, name) DO UPDATE SET spec = excluded.spec, modified = excluded.modified, version = alarms.version + 1`,
-			r.Account, r.Name, r.ARN, r.Spec, r.Tags, r.State, r.StateReason, r.StateReasonData, r.StateUpdated, r.StateTransitioned, r.Modified); err != nil {
+			r.Account, r.Name, r.ARN, r.Spec, r.Tags, r.State, r.StateReason, r.StateReasonData, r.StateUpdated, r.StateTransitioned, r.Modified, r.PendingActions); err != nil {
 			return err
 		}
 		return addAlarmHistory(ctx, tx, p.History)
@@ -69,9 +69,9 @@ func (db *DB) AlarmUpdate(ctx context.Context, p *store.AlarmUpdateParams) error
 	r := p.Row
 	return db.write(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE alarms SET spec = $1, tags = $2, state = $3, state_reason = $4, state_reason_data = $5,
-			state_updated = $6, state_transitioned = $7, modified = $8, version = version + 1
-			WHERE account = $9 AND name = $10 AND version = $11`,
-			r.Spec, r.Tags, r.State, r.StateReason, r.StateReasonData, r.StateUpdated, r.StateTransitioned, r.Modified, r.Account, r.Name, p.IfVersion)
+			state_updated = $6, state_transitioned = $7, modified = $8, pending_actions = $9, version = version + 1
+			WHERE account = $10 AND name = $11 AND version = $12`,
+			r.Spec, r.Tags, r.State, r.StateReason, r.StateReasonData, r.StateUpdated, r.StateTransitioned, r.Modified, r.PendingActions, r.Account, r.Name, p.IfVersion)
 		if err != nil {
 			return err
 		}

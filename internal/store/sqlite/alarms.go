@@ -8,11 +8,11 @@ import (
 	"github.com/ceap/ceap/internal/store"
 )
 
-const alarmColumns = `account, name, arn, spec, tags, state, state_reason, state_reason_data, state_updated, state_transitioned, modified, version`
+const alarmColumns = `account, name, arn, spec, tags, state, state_reason, state_reason_data, state_updated, state_transitioned, modified, version, pending_actions`
 
 func scanAlarm(sc interface{ Scan(...any) error }) (*store.AlarmRow, error) {
 	r := &store.AlarmRow{}
-	err := sc.Scan(&r.Account, &r.Name, &r.ARN, &r.Spec, &r.Tags, &r.State, &r.StateReason, &r.StateReasonData, &r.StateUpdated, &r.StateTransitioned, &r.Modified, &r.Version)
+	err := sc.Scan(&r.Account, &r.Name, &r.ARN, &r.Spec, &r.Tags, &r.State, &r.StateReason, &r.StateReasonData, &r.StateUpdated, &r.StateTransitioned, &r.Modified, &r.Version, &r.PendingActions)
 	return r, err
 }
 
@@ -30,9 +30,9 @@ func addAlarmHistory(ctx context.Context, tx *sql.Tx, items []*store.AlarmHistor
 func (db *DB) AlarmPut(ctx context.Context, p *store.AlarmPutParams) error {
 	r := p.Row
 	return db.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO alarms (`+alarmColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO alarms (`+alarmColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
 			ON CONFLICT (account, name) DO UPDATE SET spec = excluded.spec, modified = excluded.modified, version = version + 1`,
-			r.Account, r.Name, r.ARN, r.Spec, r.Tags, r.State, r.StateReason, r.StateReasonData, r.StateUpdated, r.StateTransitioned, r.Modified); err != nil {
+			r.Account, r.Name, r.ARN, r.Spec, r.Tags, r.State, r.StateReason, r.StateReasonData, r.StateUpdated, r.StateTransitioned, r.Modified, r.PendingActions); err != nil {
 			return err
 		}
 		return addAlarmHistory(ctx, tx, p.History)
@@ -82,9 +82,9 @@ func (db *DB) AlarmUpdate(ctx context.Context, p *store.AlarmUpdateParams) error
 	r := p.Row
 	return db.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE alarms SET spec = ?, tags = ?, state = ?, state_reason = ?, state_reason_data = ?,
-			state_updated = ?, state_transitioned = ?, modified = ?, version = version + 1
+			state_updated = ?, state_transitioned = ?, modified = ?, pending_actions = ?, version = version + 1
 			WHERE account = ? AND name = ? AND version = ?`,
-			r.Spec, r.Tags, r.State, r.StateReason, r.StateReasonData, r.StateUpdated, r.StateTransitioned, r.Modified, r.Account, r.Name, p.IfVersion)
+			r.Spec, r.Tags, r.State, r.StateReason, r.StateReasonData, r.StateUpdated, r.StateTransitioned, r.Modified, r.PendingActions, r.Account, r.Name, p.IfVersion)
 		if err != nil {
 			return err
 		}

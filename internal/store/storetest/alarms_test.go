@@ -38,6 +38,7 @@ func TestAlarms(t *testing.T) {
 		// A state change, then a configuration update that keeps the state.
 		moved := *got
 		moved.State, moved.StateReason, moved.StateUpdated, moved.StateTransitioned = "ALARM", "Threshold Crossed", 2000, 2000
+		moved.PendingActions = `{"OldState":"INSUFFICIENT_DATA"}`
 		hist := []*store.AlarmHistoryRow{{Account: "1", AlarmName: "a-failed", AlarmType: "MetricAlarm", Time: 2000, ItemType: "StateUpdate", Summary: "Alarm updated from INSUFFICIENT_DATA to ALARM", Data: "{}"}}
 		if err := s.AlarmUpdate(ctx, &store.AlarmUpdateParams{Row: &moved, IfVersion: 1, History: hist}); err != nil {
 			t.Fatalf("update: %v", err)
@@ -55,8 +56,9 @@ func TestAlarms(t *testing.T) {
 			t.Fatalf("re-put: %v", err)
 		}
 		got, _ = s.AlarmGet(ctx, &store.AlarmGetParams{Account: "1", Name: "a-failed"})
-		if got.State != "ALARM" || got.StateUpdated != 2000 || string(got.Spec) != `{"Threshold":5}` || got.Modified != 3000 || got.Version != 3 || string(got.Tags) == `[]` {
-			t.Fatalf("after re-put = %+v, want state kept, spec replaced, tags kept, version 3", got)
+		if got.State != "ALARM" || got.StateUpdated != 2000 || string(got.Spec) != `{"Threshold":5}` || got.Modified != 3000 || got.Version != 3 || string(got.Tags) == `[]` ||
+			got.PendingActions != `{"OldState":"INSUFFICIENT_DATA"}` {
+			t.Fatalf("after re-put = %+v, want state and pending actions kept, spec replaced, tags kept, version 3", got)
 		}
 
 		list, err := s.AlarmList(ctx, &store.AlarmListParams{Account: "1", NamePrefix: "b-"})

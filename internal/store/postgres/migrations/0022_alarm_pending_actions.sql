@@ -1,0 +1,1 @@
+ALTER TABLE alarms ADD COLUMN pending_actions TEXT NOT NULL DEFAULT '';
