@@ -220,13 +220,35 @@ func (p *LogEventScanParams) eventBounds() (int64, int64) {
 // result of a LogEventScan: it decodes them, filters their events and merges them in (time, id)
 // order. Events of a block are final once the scan has read every block that may hold an
 // earlier event: in an ascending scan, the blocks that start before the next block does.
+//
+// Blocks are filtered on other goroutines, up to logScanAhead at a time, while the driver reads
+// the next ones; their results are applied in the order the blocks came, so the result is the one
+// a sequential scan gives. A scan ends with Result, which waits for the goroutines it started.
 type LogBlockScan struct {
 	p          *LogEventScanParams
 	start, end int64
+	queue      []*logBlockWork
 	pending    logBlockHeap
 	res        LogEventScanResult
 	size       int
 	done       bool
+}
+
+// logScanAhead is how many blocks a scan filters at once, ahead of merging them.
+const logScanAhead = 4
+
+// logScanInline is the block size (events) under which a block is filtered on the driver's
+// goroutine: starting a goroutine would cost more than the work.
+const logScanInline = 64
+
+// logBlockWork is one block being filtered: its events that the scan returns, in scan order, and
+// how many events of the range it holds.
+type logBlockWork struct {
+	b        *LogBlock
+	done     chan struct{}
+	keep     []LogEventRow
+	examined int
+	err      error
 }
 
 // NewLogBlockScan starts a scan with p and returns it with the blocks to read.
@@ -245,12 +267,37 @@ func NewLogBlockScan(p *LogEventScanParams) (*LogBlockScan, LogBlockRange) {
 	return s, r
 }
 
-// Add takes the next block of the scan; it returns false when the scan needs no more blocks
-// (this one included).
+// Add takes the next block of the scan (and keeps b); it returns false when the scan needs no
+// more blocks.
 func (s *LogBlockScan) Add(b *LogBlock) (bool, error) {
 	if s.done {
 		return false, nil
 	}
+	w := &logBlockWork{b: b, done: make(chan struct{})}
+	if b.Count < logScanInline {
+		s.filter(w)
+	} else {
+		go s.filter(w)
+	}
+	s.queue = append(s.queue, w)
+	for len(s.queue) > logScanAhead && !s.done {
+		if err := s.settle(); err != nil {
+			return false, err
+		}
+	}
+	return !s.done, nil
+}
+
+// settle waits for the oldest block in the queue and merges it, as a sequential scan would have
+// right after reading it.
+func (s *LogBlockScan) settle() error {
+	w := s.queue[0]
+	s.queue = s.queue[1:]
+	<-w.done
+	if w.err != nil {
+		return w.err
+	}
+	b := w.b
 	// Every event on the near side of this block's start (its end, descending) has been read.
 	if s.p.Descending {
 		s.flush(func(ts int64) bool { return ts > b.Last })
@@ -258,7 +305,7 @@ func (s *LogBlockScan) Add(b *LogBlock) (bool, error) {
 		s.flush(func(ts int64) bool { return ts < b.First })
 	}
 	if s.done {
-		return false, nil
+		return nil
 	}
 	if s.p.MaxExamined > 0 && s.res.Examined >= s.p.MaxExamined && s.progresses(b) {
 		// Every event on the near side of this block is in the result: resume from there.
@@ -268,9 +315,13 @@ func (s *LogBlockScan) Add(b *LogBlock) (bool, error) {
 		} else {
 			s.res.ResumeTime, s.res.ResumeID = b.First-1, math.MaxInt64
 		}
-		return false, nil
+		return nil
 	}
-	return true, s.take(b)
+	s.res.Examined += w.examined
+	if len(w.keep) > 0 {
+		heap.Push(&s.pending, w.keep)
+	}
+	return nil
 }
 
 // progresses reports whether pausing before block b would resume the scan further than it began:
@@ -282,19 +333,22 @@ func (s *LogBlockScan) progresses(b *LogBlock) bool {
 	return b.First-1 > s.start
 }
 
-// take decodes a block and keeps its events that the scan returns.
-func (s *LogBlockScan) take(b *LogBlock) error {
+// filter decodes a block and keeps its events that the scan returns. It reads only the scan's
+// parameters, so that blocks are filtered concurrently.
+func (s *LogBlockScan) filter(w *logBlockWork) {
+	defer close(w.done)
+	b := w.b
 	for _, c := range s.p.Contains {
 		if !strings.Contains(b.Data, c) {
-			s.res.Examined += b.Count
-			return nil
+			w.examined = b.Count
+			return
 		}
 	}
-	var keep []LogEventRow
 	for i, pos := 0, 0; pos < len(b.Data); i++ {
 		e, next, err := decodeLogEvent(b.Data, pos)
 		if err != nil {
-			return fmt.Errorf("block %d: %w", b.ID, err)
+			w.err = fmt.Errorf("block %d: %w", b.ID, err)
+			return
 		}
 		pos = next
 		e.Timestamp += b.First
@@ -310,22 +364,17 @@ func (s *LogBlockScan) take(b *LogBlock) error {
 				continue
 			}
 		}
-		s.res.Examined++
+		w.examined++
 		if !s.matches(e.Message) {
 			continue
 		}
 		e.StreamID = b.StreamID
 		e.Ingested += e.Timestamp
-		keep = append(keep, e)
-	}
-	if len(keep) == 0 {
-		return nil
+		w.keep = append(w.keep, e)
 	}
 	if s.p.Descending {
-		slices.Reverse(keep)
+		slices.Reverse(w.keep)
 	}
-	heap.Push(&s.pending, keep)
-	return nil
 }
 
 func (s *LogBlockScan) matches(msg string) bool {
@@ -366,8 +415,20 @@ func (s *LogBlockScan) flush(final func(ts int64) bool) {
 	}
 }
 
-// Result ends the scan (after the last block, or when Add returned false) and returns its result.
-func (s *LogBlockScan) Result() *LogEventScanResult {
+// Result ends the scan (after the last block, when Add returned false, or when reading failed)
+// and returns its result.
+func (s *LogBlockScan) Result() (*LogEventScanResult, error) {
+	var err error
+	for len(s.queue) > 0 && !s.done && err == nil {
+		err = s.settle()
+	}
+	for _, w := range s.queue {
+		<-w.done
+	}
+	s.queue = nil
+	if err != nil {
+		return nil, err
+	}
 	s.flush(func(int64) bool { return true })
 	if s.p.Limit > 0 && len(s.res.Events) >= s.p.Limit && !s.res.Paused {
 		s.res.Truncated = true
@@ -375,7 +436,7 @@ func (s *LogBlockScan) Result() *LogEventScanResult {
 	if s.res.Events == nil {
 		s.res.Events = []*LogEventRow{}
 	}
-	return &s.res
+	return &s.res, nil
 }
 
 // logBlockHeap orders the pending events of the blocks read, one list per block, by their

@@ -271,29 +271,23 @@ func (db *DB) LogEventScan(ctx context.Context, p *store.LogEventScanParams) (*s
 			b.WriteString(` ORDER BY first_ts, id`)
 		}
 		b.WriteString(` LIMIT ` + arg(logScanBatch))
-		rows, err := db.pool.Query(ctx, b.String(), args...)
+		blocks, err := db.logBlocks(ctx, b.String(), args)
 		if err != nil {
-			return nil, err
-		}
-		blocks, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.LogBlock, error) {
-			var blk store.LogBlock
-			err := r.Scan(&blk.ID, &blk.StreamID, &blk.First, &blk.Last, &blk.Count, &blk.Data)
-			return blk, err
-		})
-		if err != nil {
+			_, _ = scan.Result() // waits for the blocks being filtered
 			return nil, err
 		}
 		for i := range blocks {
 			more, err := scan.Add(&blocks[i])
 			if err != nil {
+				_, _ = scan.Result()
 				return nil, err
 			}
 			if !more {
-				return scan.Result(), nil
+				return scan.Result()
 			}
 		}
 		if len(blocks) < logScanBatch {
-			return scan.Result(), nil
+			return scan.Result()
 		}
 		lastBlk := blocks[len(blocks)-1]
 		afterKey, afterID = lastBlk.First, lastBlk.ID
@@ -301,6 +295,19 @@ func (db *DB) LogEventScan(ctx context.Context, p *store.LogEventScanParams) (*s
 			afterKey = lastBlk.Last
 		}
 	}
+}
+
+// logBlocks runs a query of log blocks.
+func (db *DB) logBlocks(ctx context.Context, query string, args []any) ([]store.LogBlock, error) {
+	rows, err := db.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.LogBlock, error) {
+		var blk store.LogBlock
+		err := r.Scan(&blk.ID, &blk.StreamID, &blk.First, &blk.Last, &blk.Count, &blk.Data)
+		return blk, err
+	})
 }
 
 // LogEventExpire deletes a group's blocks whose events are all older than Before.

@@ -321,7 +321,7 @@ func (db *DB) LogEventScan(ctx context.Context, p *store.LogEventScanParams) (*s
 		}
 		b.WriteString(` ORDER BY first_ts, id`)
 	}
-	err := db.read(ctx, func(c *sql.Conn) error {
+	readErr := db.read(ctx, func(c *sql.Conn) error {
 		rows, err := c.QueryContext(ctx, b.String(), args...)
 		if err != nil {
 			return err
@@ -342,10 +342,11 @@ func (db *DB) LogEventScan(ctx context.Context, p *store.LogEventScanParams) (*s
 		}
 		return rows.Err()
 	})
-	if err != nil {
-		return nil, err
+	res, err := scan.Result()
+	if readErr != nil {
+		return nil, readErr
 	}
-	return scan.Result(), nil
+	return res, err
 }
 
 // LogEventExpire deletes a group's blocks whose events are all older than Before.

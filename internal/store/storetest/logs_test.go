@@ -235,19 +235,21 @@ func TestLogEventBlocks(t *testing.T) {
 			}
 			sids = append(sids, st.ID)
 		}
+		pad := strings.Repeat("p", 150)
 		put := func(stream int, now int64, ts ...int64) {
 			t.Helper()
 			var ev []store.LogEventRow
 			for _, x := range ts {
-				ev = append(ev, store.LogEventRow{Timestamp: x, Message: fmt.Sprintf("stream %d at %d", stream, x)})
+				ev = append(ev, store.LogEventRow{Timestamp: x, Message: fmt.Sprintf("stream %d at %d %s", stream, x, pad)})
 			}
 			if err := s.LogEventPut(ctx, &store.LogEventPutParams{GroupID: g.ID, StreamID: sids[stream], Now: now, Events: ev}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		want := 0
-		// Interleaved small puts on three streams, some events at the same time.
-		for i := int64(0); i < 40; i++ {
+		// Interleaved small puts on three streams, some events at the same time; the streams'
+		// blocks fill up (LogBlockAppendBytes) and overlap in time.
+		for i := int64(0); i < 120; i++ {
 			put(int(i%3), 1000+i, 100+i*10, 100+i*10, 105+i*10)
 			want += 3
 		}
@@ -264,10 +266,10 @@ func TestLogEventBlocks(t *testing.T) {
 		}
 		put(3, 3000, many...)
 		big, err := s.LogEventScan(ctx, &store.LogEventScanParams{GroupID: g.ID, StreamIDs: sids[3:], Start: 1100})
-		if err != nil || len(big.Events) != 5 || big.Events[4].ID != big.Events[0].ID+4 || big.Events[0].Message != "stream 3 at 1100" {
+		if err != nil || len(big.Events) != 5 || big.Events[4].ID != big.Events[0].ID+4 || big.Events[0].Message != "stream 3 at 1100 "+pad {
 			t.Fatalf("the events of a split batch after 1100 = %+v, %v", big, err)
 		}
-		if big, err = s.LogEventScan(ctx, &store.LogEventScanParams{GroupID: g.ID, StreamIDs: sids[3:]}); err != nil || len(big.Events) != len(many) {
+		if big, err = s.LogEventScan(ctx, &store.LogEventScanParams{GroupID: g.ID, StreamIDs: sids[3:]}); err != nil || len(big.Events) != len(many) || big.Events[0].Message != "stream 3 at 1000 "+pad {
 			t.Fatalf("the events of a split batch = %d, %v", len(big.Events), err)
 		}
 		sids = sids[:3]
@@ -288,7 +290,7 @@ func TestLogEventBlocks(t *testing.T) {
 					t.Fatalf("events %d and %d out of (time, id) order: %+v, %+v", i-1, i, p, e)
 				}
 			}
-			if e.Message != fmt.Sprintf("stream %d at %d", slicesIndex(sids, e.StreamID), e.Timestamp) {
+			if e.Message != fmt.Sprintf("stream %d at %d %s", slicesIndex(sids, e.StreamID), e.Timestamp, pad) {
 				t.Fatalf("event %+v has another's message", e)
 			}
 		}
@@ -360,11 +362,11 @@ func TestLogEventBlocks(t *testing.T) {
 			}
 		}
 		matches := page(store.LogEventScanParams{MaxExamined: 1, Contains: []string{"stream 1 "}})
-		if len(matches) != wantMatches || wantMatches != 13*3+3 {
+		if len(matches) != wantMatches || wantMatches != 40*3+3 {
 			t.Fatalf("paged search = %d events, want %d", len(matches), wantMatches)
 		}
 		st, err := s.LogStreamGet(ctx, &store.LogStreamGetParams{GroupID: g.ID, Name: "b"})
-		if err != nil || st.FirstEvent != 50 || st.LastEvent != 105+37*10 {
+		if err != nil || st.FirstEvent != 50 || st.LastEvent != 105+118*10 {
 			t.Fatalf("stream b = %+v, %v", st, err)
 		}
 	})
