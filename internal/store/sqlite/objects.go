@@ -244,20 +244,20 @@ func (db *DB) putObject(ctx context.Context, tx *sql.Tx, p *store.ObjectPutParam
 		}
 	}
 	res := &store.ObjectPutResult{}
-	// At most one version of a key is the latest: when the replaced null version was, no other
-	// row needs demoting.
-	demoted := false
-	if o.VersionID == "null" {
-		var blobs string
-		err := db.txRow(ctx, tx, `DELETE FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = 'null' RETURNING blobs, is_latest`, o.Bucket, key).Scan(&blobs, &demoted)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	// One look at the rows that the write changes (the null version it replaces, the latest it
+	// demotes) spares a new key, the common case, any further statement.
+	replaced, demoted, err := db.putTargets(ctx, tx, o.Bucket, key, o.VersionID == "null")
+	if err != nil {
+		return nil, err
+	}
+	if replaced.seq != 0 {
+		if _, err := db.txExec(ctx, tx, `DELETE FROM s3_objects WHERE seq = ?`, replaced.seq); err != nil {
 			return nil, err
 		}
-		res.Freed = strings.Fields(blobs)
+		res.Freed = strings.Fields(replaced.blobs)
 	}
-	if !demoted {
-		if _, err := db.txExec(ctx, tx, `UPDATE s3_objects SET is_latest = 0, noncurrent_since = ? WHERE bucket = ? AND key = ? AND is_latest = 1`,
-			store.Millis(o.Created), o.Bucket, key); err != nil {
+	for _, seq := range demoted {
+		if _, err := db.txExec(ctx, tx, `UPDATE s3_objects SET is_latest = 0, noncurrent_since = ? WHERE seq = ?`, store.Millis(o.Created), seq); err != nil {
 			return nil, err
 		}
 	}
@@ -282,6 +282,42 @@ func (db *DB) putObject(ctx context.Context, tx *sql.Tx, p *store.ObjectPutParam
 	}
 	res.Seq, err = r.LastInsertId()
 	return res, err
+}
+
+// putTarget is a version that a put replaces.
+type putTarget struct {
+	seq   int64
+	blobs string
+}
+
+// putTargets returns the null version of a key when a null version is being written (it is
+// replaced), and the latest versions other than that one (they are demoted).
+func (db *DB) putTargets(ctx context.Context, tx *sql.Tx, bucket string, key []byte, null bool) (putTarget, []int64, error) {
+	st, err := db.stmt(ctx, tx, `SELECT seq, version_id = 'null', is_latest, blobs FROM s3_objects WHERE bucket = ? AND key = ? AND (version_id = 'null' OR is_latest = 1)`)
+	if err != nil {
+		return putTarget{}, nil, err
+	}
+	rows, err := st.QueryContext(ctx, bucket, key)
+	if err != nil {
+		return putTarget{}, nil, err
+	}
+	defer rows.Close()
+	var replaced putTarget
+	var demoted []int64
+	for rows.Next() {
+		var t putTarget
+		var isNull, latest bool
+		if err := rows.Scan(&t.seq, &isNull, &latest, &t.blobs); err != nil {
+			return putTarget{}, nil, err
+		}
+		switch {
+		case isNull && null:
+			replaced = t
+		case latest:
+			demoted = append(demoted, t.seq)
+		}
+	}
+	return replaced, demoted, rows.Err()
 }
 
 // txRow runs a one-row query inside tx with a statement prepared on the writer (see stmt).
