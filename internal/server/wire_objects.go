@@ -65,6 +65,9 @@ func openBlobs(cfg config.Config) (blob.Store, error) {
 		return nil, fmt.Errorf("blob store: AWS configuration: %w", err)
 	}
 	client := s3.NewFromConfig(ac, func(o *s3.Options) {
+		// Only the flag names an endpoint: AWS_ENDPOINT_URL, which the runbook sets to point the
+		// aws CLI at ceap, would otherwise send ceap's bodies to ceap itself.
+		o.BaseEndpoint = nil
 		if bc.Endpoint != "" {
 			o.BaseEndpoint = aws.String(bc.Endpoint)
 			o.UsePathStyle = true

@@ -29,10 +29,12 @@ func s3Client(endpoint string) *s3.Client {
 // its body lives in the third server's bucket, and a delete through the other node frees it there.
 //
 // It is not parallel: the nodes take their blob store credentials from the process environment,
-// as a deployment does, and t.Setenv needs a test of its own.
+// as a deployment does, and t.Setenv needs a test of its own. AWS_ENDPOINT_URL, set as the runbook
+// sets it for the aws CLI, must not take the place of the flag.
 func TestNodesShareBodiesThroughS3Blobs(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", "blobs")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "blobs")
+	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
 	ctx := context.Background()
 	backing := ceaptest.StartServer(t)
 	bc := s3Client(backing.URL())
