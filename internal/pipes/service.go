@@ -109,7 +109,7 @@ type Config struct {
 	// SyncInterval is how often pipe states are reconciled (default 1s); API calls also wake it.
 	SyncInterval time.Duration
 	// Concurrency is how many batches of one pipe may be at the target at once when its queue
-	// has a backlog (default 64); a pipe starts at five and scales up to it (see poll).
+	// has a backlog (default 16); a pipe starts at five and scales up to it (see poll).
 	Concurrency int
 	// RetryDelay is the pause after a failed receive (default 1s).
 	RetryDelay time.Duration
@@ -117,8 +117,10 @@ type Config struct {
 
 // defaultConcurrency bounds a pipe's concurrent batches on one node. AWS lets an SQS poller
 // reach 1,000 concurrent batches; on one machine each concurrent batch of a workflow holds a
-// warm function environment (a process) per stage, so ceap stops far lower.
-const defaultConcurrency = 64
+// warm function environment (a process) per stage, so ceap stops far lower. On two cores the
+// CEAP workflow ran faster at 16 than at 64, where starting and scheduling some 300 function
+// processes cost more CPU than the extra concurrency won (bench/e2e/README.md).
+const defaultConcurrency = 16
 
 // Service is the pipes service.
 type Service struct {
