@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -130,7 +131,7 @@ func run(ctx context.Context, client *cloudwatchlogs.Client, c config) error {
 	for _, f := range filters {
 		var secs []float64
 		var pages, got int
-		cpu0 := serverCPU(c.serverPID)
+		cpu0, self0 := serverCPU(c.serverPID), selfCPU()
 		for range f.runs {
 			rctx, cancel := context.WithTimeout(ctx, c.runTimeout)
 			t0 := time.Now()
@@ -151,6 +152,7 @@ func run(ctx context.Context, client *cloudwatchlogs.Client, c config) error {
 		if c.serverPID > 0 {
 			line["server_cpu_s_per_run"] = round((serverCPU(c.serverPID) - cpu0) / float64(len(secs)))
 		}
+		line["loadgen_cpu_s_per_run"] = round((selfCPU() - self0) / float64(len(secs)))
 		if f.target > 0 {
 			line["target_s"] = f.target.Seconds()
 			line["target_met"] = got == f.want && median(secs) < f.target.Seconds()
@@ -295,6 +297,16 @@ func median(vs []float64) float64 {
 }
 
 func rssMB(pid int) float64 { return round(float64(loopback.RSS(pid)) / (1 << 20)) }
+
+// selfCPU is the load generator's own user+system CPU time in seconds (the SDK's decoding of the
+// pages is part of each run's wall time).
+func selfCPU() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
 
 // clockTicks is the unit of utime and stime in /proc/PID/stat (USER_HZ, 100 on Linux).
 const clockTicks = 100
