@@ -29,7 +29,7 @@ type metricAlarm struct {
 	Unit                               string              `json:"Unit,omitempty"`
 	EvaluationPeriods                  int                 `json:"EvaluationPeriods"`
 	DatapointsToAlarm                  int                 `json:"DatapointsToAlarm,omitempty"`
-	Threshold                          float64             `json:"Threshold"`
+	Threshold                          double              `json:"Threshold"`
 	ComparisonOperator                 string              `json:"ComparisonOperator"`
 	TreatMissingData                   string              `json:"TreatMissingData,omitempty"`
 	Metrics                            []metricDataQuery   `json:"Metrics,omitempty"`
@@ -42,7 +42,7 @@ func wireAlarm(v alarms.AlarmView) metricAlarm {
 		OKActions: nonNil(v.OKActions), AlarmActions: nonNil(v.AlarmActions), InsufficientDataActions: nonNil(v.InsufficientDataActions),
 		StateValue: v.StateValue, StateReason: v.StateReason, StateReasonData: v.StateReasonData, StateUpdatedTimestamp: protocol.TS(v.StateUpdatedTimestamp),
 		MetricName: v.MetricName, Namespace: v.Namespace, Statistic: v.Statistic, Dimensions: nonNil(v.Dimensions), Period: v.Period, Unit: v.Unit,
-		EvaluationPeriods: v.EvaluationPeriods, DatapointsToAlarm: v.DatapointsToAlarm, Threshold: v.Threshold, ComparisonOperator: v.ComparisonOperator,
+		EvaluationPeriods: v.EvaluationPeriods, DatapointsToAlarm: v.DatapointsToAlarm, Threshold: double(v.Threshold), ComparisonOperator: v.ComparisonOperator,
 		TreatMissingData: v.TreatMissingData, StateTransitionedTimestamp: protocol.TS(v.StateTransitionedTimestamp)}
 	for _, q := range v.Metrics {
 		out.Metrics = append(out.Metrics, wireQuery(q))

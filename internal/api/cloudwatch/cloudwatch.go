@@ -6,9 +6,13 @@
 package cloudwatch
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/ceap/ceap/internal/alarms"
@@ -73,6 +77,31 @@ func unsupported(op string) protocol.Op {
 	return func(ctx context.Context, r *protocol.Request) (any, error) {
 		return nil, awserr.NotSupported("UnsupportedOperation", op)
 	}
+}
+
+// double is a double member of an output: encoded with a decimal point (1.0, not 1), as
+// CloudWatch sends doubles, so that the aws CLI prints them as it does for AWS.
+type double float64
+
+// MarshalJSON encodes d with at least one decimal.
+func (d double) MarshalJSON() ([]byte, error) {
+	f := float64(d)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil, fmt.Errorf("double %v has no JSON form", f)
+	}
+	b := strconv.AppendFloat(nil, f, 'g', -1, 64)
+	if !bytes.ContainsAny(b, ".eE") {
+		b = append(b, '.', '0')
+	}
+	return b, nil
+}
+
+func doubles(fs []float64) []double {
+	out := make([]double, len(fs))
+	for i, f := range fs {
+		out[i] = double(f)
+	}
+	return out
 }
 
 func tm(t *protocol.Timestamp) time.Time {

@@ -68,7 +68,7 @@ func (h *Handler) getMetricStatistics(ctx context.Context, r *protocol.Request) 
 	for i, dp := range dps {
 		m := map[string]any{"Timestamp": protocol.TS(dp.Timestamp), "Unit": dp.Unit}
 		for k, v := range dp.Values {
-			m[k] = v
+			m[k] = double(v)
 		}
 		out[i] = m
 	}
@@ -100,7 +100,7 @@ func (h *Handler) getMetricData(ctx context.Context, r *protocol.Request) (any, 
 		ID         string                `json:"Id"`
 		Label      string                `json:"Label"`
 		Timestamps []*protocol.Timestamp `json:"Timestamps"`
-		Values     []float64             `json:"Values"`
+		Values     []double              `json:"Values"`
 		StatusCode string                `json:"StatusCode"`
 	}
 	out := make([]result, len(res))
@@ -109,7 +109,7 @@ func (h *Handler) getMetricData(ctx context.Context, r *protocol.Request) (any, 
 		for j, t := range d.Timestamps {
 			ts[j] = protocol.TS(t)
 		}
-		out[i] = result{ID: d.ID, Label: d.Label, Timestamps: ts, Values: d.Values, StatusCode: d.StatusCode}
+		out[i] = result{ID: d.ID, Label: d.Label, Timestamps: ts, Values: doubles(d.Values), StatusCode: d.StatusCode}
 	}
 	return map[string]any{"MetricDataResults": out, "Messages": []any{}}, nil
 }
