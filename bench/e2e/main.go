@@ -70,7 +70,7 @@ func main() {
 	messages := flag.Int("messages", 5000, "messages of the throughput run (0 to skip)")
 	senders := flag.Int("senders", 8, "concurrent SendMessageBatch callers in the throughput run")
 	poll := flag.Duration("poll", 2*time.Millisecond, "interval of the idle phase's polls for the output objects")
-	profileSecs := flag.Int("profile-seconds", 15, "seconds of CPU profile taken at the start of the throughput run (0: none; needs ceap serve --pprof)")
+	profileSecs := flag.Int("profile-seconds", 15, "seconds of CPU profile taken once the throughput run's messages are sent (0: none; needs ceap serve --pprof)")
 	profileOut := flag.String("profile-out", "", "where to keep the throughput run's CPU profile (default: a temporary file, removed)")
 	timeout := flag.Duration("timeout", 30*time.Minute, "give up after this long")
 	flag.Parse()
