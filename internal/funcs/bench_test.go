@@ -25,11 +25,12 @@ func BenchmarkWarmInvoke(b *testing.B) {
 	if _, err := r.Invoke(context.Background(), spec, unlimited(), NewRequestID(), payload); err != nil {
 		b.Fatal(err)
 	}
+	// As the Lambda API invokes: without LogType Tail.
 	b.ReportAllocs()
 	cpu0 := processCPU()
 	b.ResetTimer()
 	for range b.N {
-		if _, err := r.Invoke(context.Background(), spec, unlimited(), NewRequestID(), payload); err != nil {
+		if _, err := r.InvokeRequest(context.Background(), spec, unlimited(), Request{ID: NewRequestID(), Payload: payload}); err != nil {
 			b.Fatal(err)
 		}
 	}

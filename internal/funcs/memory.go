@@ -66,7 +66,7 @@ func detectMemoryControl() (*memoryControl, error) {
 	var errs []error
 	if mnt, ok := mounts["cgroup2"]; ok {
 		if path, ok := own[""]; ok {
-			mc, err := newCgroup2Control(filepath.Join(mnt, path))
+			mc, err := probed(newCgroup2Control(filepath.Join(mnt, path)))
 			if err == nil {
 				return mc, nil
 			}
@@ -75,7 +75,7 @@ func detectMemoryControl() (*memoryControl, error) {
 	}
 	if mnt, ok := mounts["memory"]; ok {
 		if path, ok := own["memory"]; ok {
-			mc, err := newCgroup1Control(filepath.Join(mnt, path))
+			mc, err := probed(newCgroup1Control(filepath.Join(mnt, path)))
 			if err == nil {
 				return mc, nil
 			}
@@ -83,6 +83,21 @@ func detectMemoryControl() (*memoryControl, error) {
 		}
 	}
 	return nil, fmt.Errorf("%w: %w", errNoMemoryControl, errors.Join(errs...))
+}
+
+// probed makes and removes one environment cgroup with a limit, so that a controller ceap may
+// create cgroups in but not limit is found at startup rather than at every cold start.
+func probed(mc *memoryControl, err error) (*memoryControl, error) {
+	if err != nil {
+		return nil, err
+	}
+	cg, err := mc.newEnvCgroup(MinMemory)
+	if err != nil {
+		mc.close()
+		return nil, err
+	}
+	cg.remove()
+	return mc, nil
 }
 
 // cgroupMounts returns the mount points of the cgroup v2 hierarchy (key "cgroup2") and of each
