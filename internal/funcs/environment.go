@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -208,6 +209,9 @@ func startEnvironment(spec *Spec, l launch, c clock.Clock, mc *memoryControl, si
 		_ = e.srv.Close()
 		if e.cgroup != nil {
 			e.cgroup.remove()
+		}
+		if errors.Is(err, errCgroupPlacement) {
+			return nil, fmt.Errorf("start %q: %w", spec.Name, err)
 		}
 		return nil, &entrypointError{err: err}
 	}

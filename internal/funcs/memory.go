@@ -41,6 +41,10 @@ const (
 // errNoMemoryControl reports that this machine offers no writable memory controller.
 var errNoMemoryControl = errors.New("no writable cgroup memory controller")
 
+// errCgroupPlacement reports that a runtime could not be placed in its cgroup: ceap's failure,
+// not the function's.
+var errCgroupPlacement = errors.New("place the runtime in its cgroup")
+
 // memoryControl limits and measures environments' memory through cgroups. A nil *memoryControl
 // means the limit is not enforced (Max Memory Used then comes from the process's peak RSS).
 type memoryControl struct {
@@ -344,7 +348,7 @@ func (cg *envCgroup) start(cmd *exec.Cmd) error {
 	if cg.kind == memoryCgroup2 {
 		fd, err := syscall.Open(cg.dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
 		if err != nil {
-			return fmt.Errorf("open environment cgroup: %w", err)
+			return fmt.Errorf("%w: open %s: %w", errCgroupPlacement, cg.dir, err)
 		}
 		defer syscall.Close(fd)
 		cmd.SysProcAttr.UseCgroupFD = true
@@ -360,7 +364,7 @@ func (cg *envCgroup) start(cmd *exec.Cmd) error {
 		runtime.LockOSThread()
 		tid := strconv.Itoa(syscall.Gettid())
 		if err := writeCgroupFile(cg.dir, "tasks", tid); err != nil {
-			errc <- fmt.Errorf("join environment cgroup: %w", err)
+			errc <- fmt.Errorf("%w: %w", errCgroupPlacement, err)
 			return
 		}
 		err := cmd.Start()
