@@ -379,11 +379,11 @@ func jsonToCBOR(m *awsmodel.Model, ref *awsmodel.ShapeRef, val any) (any, error)
 // well below it).
 const maxInflatedBody = 64 << 20
 
-// inflate replaces a gzip-encoded body (Content-Encoding: gzip, which the SDKs use for
+// Inflate replaces a gzip-encoded body (Content-Encoding: gzip, which the SDKs use for
 // operations with the requestCompression trait such as CloudWatch's PutMetricData) by its
-// content, once.
-func (r *Request) inflate() error {
-	if r.HTTP == nil || len(r.Body) == 0 || !strings.EqualFold(strings.TrimSpace(r.HTTP.Header.Get("Content-Encoding")), "gzip") {
+// content, once. The header stays as it came: it may be one of the signed headers.
+func (r *Request) Inflate() error {
+	if r.inflated || r.HTTP == nil || len(r.Body) == 0 || !strings.EqualFold(strings.TrimSpace(r.HTTP.Header.Get("Content-Encoding")), "gzip") {
 		return nil
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(r.Body))
@@ -398,7 +398,7 @@ func (r *Request) inflate() error {
 		return awserr.WithStatus(413, "RequestEntityTooLarge", "Request body too large.")
 	}
 	r.Body = body
-	r.HTTP.Header.Del("Content-Encoding")
+	r.inflated = true
 	return nil
 }
 

@@ -68,6 +68,8 @@ type Request struct {
 	Body []byte
 	// Form holds the parameters of a query-protocol request.
 	Form map[string][]string
+	// inflated is set once a gzip-encoded Body has been replaced by its content.
+	inflated bool
 }
 
 type ctxKey struct{}

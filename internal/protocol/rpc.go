@@ -57,7 +57,7 @@ func unknownOperation(r *Request) error {
 // Decode fills v (a pointer to a struct with json tags) from the request's input, whatever its
 // protocol.
 func (r *Request) Decode(v any) error {
-	if err := r.inflate(); err != nil {
+	if err := r.Inflate(); err != nil {
 		return err
 	}
 	switch r.Protocol {

@@ -268,10 +268,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			sum := sha256.Sum256(body)
 			payloadHash = hex.EncodeToString(sum[:])
 		}
+		if err := req.Inflate(); err != nil { // after hashing: the signature covers the bytes sent
+			s.writeError(w, req, err)
+			return
+		}
 		if kind, op, ok := protocol.JSONTarget(r); ok {
 			req.Protocol, req.Operation = kind, op
 		} else if req.Service == "" || isQueryRequest(r) {
-			form, err := url.ParseQuery(string(body))
+			form, err := url.ParseQuery(string(req.Body))
 			if err != nil {
 				s.writeError(w, req, awserr.New("MalformedQueryString", "The query string is malformed: %v", err))
 				return
