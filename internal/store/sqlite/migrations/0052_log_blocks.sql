@@ -1,6 +1,7 @@
 -- Log events move from one row per event (with a trigram index) to blocks: one row per stream
 -- and batch of events, in time order, that scans read sequentially (see store/logblocks.go for
--- the encoding). Each existing event becomes a block of its own.
+-- the encoding). Existing events are gathered into blocks per stream and hour, in (time, id)
+-- order, at most 10,000 to a block.
 CREATE TABLE log_blocks (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     group_id   INTEGER NOT NULL,
@@ -16,9 +17,17 @@ CREATE INDEX log_blocks_by_group_last ON log_blocks (group_id, last_ts, id);
 CREATE INDEX log_blocks_by_stream_first ON log_blocks (stream_id, first_ts, id);
 CREATE INDEX log_blocks_by_stream_last ON log_blocks (stream_id, last_ts, id);
 INSERT INTO log_blocks (group_id, stream_id, first_ts, last_ts, count, bytes, data)
-    SELECT group_id, stream_id, ts, ts, 1, length(CAST(data AS BLOB)), data FROM (
-        SELECT id, group_id, stream_id, ts,
-            '0,' || (ingested - ts) || ',' || length(CAST(message AS BLOB)) || ':' || message AS data
-        FROM log_events) ORDER BY id;
+    SELECT group_id, stream_id, min(ts), max(ts), count(*), sum(length(CAST(piece AS BLOB))),
+        group_concat(piece, '' ORDER BY ts, id)
+    FROM (
+        SELECT id, group_id, stream_id, ts, bucket, part,
+            (ts - min(ts) OVER (PARTITION BY stream_id, bucket, part)) || ',' || (ingested - ts) || ',' ||
+                length(CAST(message AS BLOB)) || ':' || message AS piece
+        FROM (
+            SELECT id, group_id, stream_id, ts, ingested, message, ts / 3600000 AS bucket,
+                (row_number() OVER (PARTITION BY stream_id, ts / 3600000 ORDER BY ts, id) - 1) / 10000 AS part
+            FROM log_events))
+    GROUP BY group_id, stream_id, bucket, part
+    ORDER BY min(id);
 DROP TABLE log_events_fts;
 DROP TABLE log_events;
