@@ -108,11 +108,18 @@ func TestChunkedRejectsMalformed(t *testing.T) {
 func FuzzChunked(f *testing.F) {
 	f.Add("b\r\nHello world\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n")
 	f.Add("0;chunk-signature=abc\r\n\r\n")
+	f.Add("3;chunk-signature=" + strings.Repeat("a", 64) + "\r\nabc\r\n0;chunk-signature=" + strings.Repeat("b", 64) + "\r\nx-amz-trailer-signature:" + strings.Repeat("c", 64) + "\r\n\r\n")
+	scope, key := testScope()
 	f.Fuzz(func(t *testing.T, body string) {
 		r := newChunkedReader(strings.NewReader(body), nil)
 		got, err := io.ReadAll(r)
 		if err == nil && len(got) > len(body) {
 			t.Fatalf("decoded %d bytes from a %d-byte body", len(got), len(body))
+		}
+		// With signatures checked, no body a fuzzer can write without the key verifies.
+		signed := newChunkedReader(strings.NewReader(body), protocol.NewChunkVerifier(key, "20261127T150000Z", scope, strings.Repeat("5e", 32)))
+		if _, err := io.ReadAll(signed); err == nil {
+			t.Fatalf("an unsigned body verified: %q", body)
 		}
 	})
 }
