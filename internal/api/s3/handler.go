@@ -1,8 +1,9 @@
 // Package s3 is the S3 API: the rest-xml wire format of botocore's s3 model (2006-03-01). It
 // routes a request by method, path (path-style or virtual-host-style addressing) and query
 // sub-resource to an operation, decodes headers, query parameters and XML bodies (including
-// aws-chunked streaming bodies with trailing checksums), calls the objects service, and encodes
-// its results and errors as S3 does.
+// aws-chunked streaming bodies with trailing checksums, whose chunk signatures it verifies when
+// signatures are enforced), calls the objects service, and encodes its results and errors as S3
+// does; the listing documents are written by hand (xmlwrite.go), the others by encoding/xml.
 //
 // This package holds no S3 state and no domain rules: buckets, objects and lifecycle belong to
 // internal/objects. Bodies stream through; nothing here buffers an object.
