@@ -229,3 +229,22 @@ func TestChunkedVerifiesSignatures(t *testing.T) {
 		t.Fatalf("unverified decode: %v", err)
 	}
 }
+
+func TestIsSHA256Hex(t *testing.T) {
+	t.Parallel()
+	sum := sha256.Sum256([]byte("body"))
+	for s, want := range map[string]bool{
+		hex.EncodeToString(sum[:]):                  true,
+		strings.ToUpper(hex.EncodeToString(sum[:])): false,
+		hex.EncodeToString(sum[:31]):                false,
+		hex.EncodeToString(sum[:]) + "0":            false,
+		strings.Repeat("g", 64):                     false,
+		"UNSIGNED-PAYLOAD":                          false,
+		"STREAMING-AWS4-HMAC-SHA256-PAYLOAD":        false,
+		"":                                          false,
+	} {
+		if got := isSHA256Hex(s); got != want {
+			t.Errorf("isSHA256Hex(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -91,7 +91,20 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
+// isSHA256Hex reports whether s is a SHA-256 in lowercase hex, the form of a signed payload
+// hash (the other values of x-amz-content-sha256 name unsigned or chunked payloads). A loop, not
+// a regular expression: it runs on every upload.
+func isSHA256Hex(s string) bool {
+	if len(s) != 2*sha256.Size {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // payload prepares the request body of an upload: aws-chunked decoding, the declared size, the
 // client's checksum (header or trailer) and the x-amz-content-sha256 check.
@@ -140,7 +153,7 @@ func (c *call) payload() (*body, error) {
 			b.checksum.Algorithm = alg
 		}
 	}
-	if sha := c.r.Header.Get("x-amz-content-sha256"); sha256Hex.MatchString(sha) && chunked == nil {
+	if sha := c.r.Header.Get("x-amz-content-sha256"); isSHA256Hex(sha) && chunked == nil {
 		h := sha256.New()
 		src = io.TeeReader(src, h)
 		b.verify = func() error { return checkSHA256(h, sha) }
