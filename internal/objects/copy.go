@@ -135,7 +135,7 @@ func (s *Service) CopyObject(ctx context.Context, in *CopyInput) (*CopyOutput, e
 		Bucket: in.Bucket, Key: in.Key, VersionID: versionFor(b), Size: w.info.Size, ETag: ETag(w.digest.MD5()),
 		Created: s.now(), Blobs: []string{w.info.ID}, Attrs: encodeAttrs(a), Tags: encodeTags(tags),
 	}
-	o, err := s.commitObject(ctx, b, &store.ObjectPutParams{Row: row})
+	o, err := s.commitObject(ctx, b, &store.ObjectPutParams{Row: row}, a, tags)
 	if err != nil {
 		return nil, fmt.Errorf("copy: %w", err)
 	}

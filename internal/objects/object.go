@@ -90,7 +90,11 @@ func encodeAttrs(a *attrs) []byte {
 
 // objectFromRow converts a row; b is the object's bucket (for version ids and expiry).
 func objectFromRow(r *store.ObjectRow, b *store.BucketRow) *Object {
-	o := listedObject(r, b)
+	return withExpiry(listedObject(r, b), r, b)
+}
+
+// withExpiry sets the lifecycle expiry of o, converted from r, and returns o.
+func withExpiry(o *Object, r *store.ObjectRow, b *store.BucketRow) *Object {
 	if b != nil && r.IsLatest && !r.DeleteMarker {
 		if exp, ok := decodeLifecycle(b.Lifecycle).CurrentExpiry(Candidate{Key: r.Key, Size: r.Size, Tags: o.Tags}, r.Created); ok {
 			o.Expiration = &exp
@@ -101,11 +105,16 @@ func objectFromRow(r *store.ObjectRow, b *store.BucketRow) *Object {
 
 // listedObject converts a row without the lifecycle expiry, which listings do not report.
 func listedObject(r *store.ObjectRow, b *store.BucketRow) *Object {
-	a := decodeAttrs(r.Attrs)
+	return objectOf(r, decodeAttrs(r.Attrs), decodeTags(r.Tags), b)
+}
+
+// objectOf converts a row whose attributes and tags are already decoded (a row just written
+// answers from what it was encoded from, not by decoding it again).
+func objectOf(r *store.ObjectRow, a attrs, tags []Tag, b *store.BucketRow) *Object {
 	o := &Object{
 		Bucket: r.Bucket, Key: r.Key, VersionID: r.VersionID, IsLatest: r.IsLatest, DeleteMarker: r.DeleteMarker,
 		Size: r.Size, ETag: r.ETag, LastModified: r.Created, Headers: a.Headers, Metadata: a.Metadata,
-		StorageClass: a.StorageClass, Tags: decodeTags(r.Tags),
+		StorageClass: a.StorageClass, Tags: tags,
 		seq: r.Seq, blobs: r.Blobs, segments: a.Segments,
 	}
 	if o.StorageClass == "" {

@@ -175,7 +175,7 @@ func (s *Service) PutObject(ctx context.Context, in *PutInput) (*Object, error) 
 		Bucket: in.Bucket, Key: in.Key, VersionID: versionFor(b), Size: w.info.Size, ETag: ETag(w.digest.MD5()),
 		Created: s.now(), Blobs: []string{w.info.ID}, Attrs: encodeAttrs(a), Tags: encodeTags(in.Tags),
 	}
-	return s.commitObject(ctx, b, &store.ObjectPutParams{Row: row, IfNoneMatch: in.IfNoneMatch == "*", IfMatchETag: quoteETag(in.IfMatch)})
+	return s.commitObject(ctx, b, &store.ObjectPutParams{Row: row, IfNoneMatch: in.IfNoneMatch == "*", IfMatchETag: quoteETag(in.IfMatch)}, a, in.Tags)
 }
 
 // now is the service time at S3's millisecond precision.
@@ -191,8 +191,9 @@ func quoteETag(e string) string {
 	return e
 }
 
-// commitObject stores a row whose blobs are written; on failure the blobs are freed.
-func (s *Service) commitObject(ctx context.Context, b *store.BucketRow, p *store.ObjectPutParams) (*Object, error) {
+// commitObject stores a row whose blobs are written, its Attrs and Tags encoded from a and tags;
+// on failure the blobs are freed.
+func (s *Service) commitObject(ctx context.Context, b *store.BucketRow, p *store.ObjectPutParams, a *attrs, tags []Tag) (*Object, error) {
 	res, err := s.store.ObjectPut(ctx, p)
 	if err != nil {
 		s.freeBlobs(ctx, p.Row.Blobs)
@@ -200,7 +201,7 @@ func (s *Service) commitObject(ctx context.Context, b *store.BucketRow, p *store
 	}
 	s.freeBlobs(ctx, res.Freed)
 	p.Row.Seq, p.Row.IsLatest = res.Seq, true
-	return objectFromRow(&p.Row, b), nil
+	return withExpiry(objectOf(&p.Row, *a, tags, b), &p.Row, b), nil
 }
 
 func (s *Service) mapPutError(err error, p *store.ObjectPutParams) error {

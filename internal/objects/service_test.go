@@ -433,3 +433,36 @@ func TestLifecycleDateRuleAndSuspendedVersioning(t *testing.T) {
 		t.Fatalf("%d blobs left, want the replaced null versions freed", n)
 	}
 }
+
+// The object PutObject answers with is built from what was encoded into the row; it must be the
+// object a read of that row finds.
+func TestPutObjectAnswersWhatHeadReads(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.bucket(t, "bkt")
+	ctx := context.Background()
+	put, err := e.svc.PutObject(ctx, &objects.PutInput{
+		Account: acct, Bucket: "bkt", Key: "k", Body: strings.NewReader("abc"), Size: 3,
+		Checksum:     objects.ExpectedChecksum{Algorithm: objects.SHA256},
+		Headers:      objects.Headers{ContentType: "text/plain", CacheControl: "no-cache"},
+		Metadata:     map[string]string{"Color": "blue"},
+		Tags:         []objects.Tag{{Key: "a", Value: "1"}},
+		StorageClass: "STANDARD_IA",
+	})
+	if err != nil {
+		t.Fatalf("PutObject: %v", err)
+	}
+	head, err := e.svc.HeadObject(ctx, &objects.GetInput{Account: acct, Bucket: "bkt", Key: "k"})
+	if err != nil {
+		t.Fatalf("HeadObject: %v", err)
+	}
+	got, want := *put, *head.Object
+	if got.ETag != want.ETag || got.VersionID != want.VersionID || got.Size != want.Size || !got.LastModified.Equal(want.LastModified) ||
+		got.Headers != want.Headers || got.StorageClass != want.StorageClass || got.Checksum != want.Checksum ||
+		got.TagCount != want.TagCount || len(got.Metadata) != len(want.Metadata) || got.Metadata["color"] != want.Metadata["color"] || want.Metadata["color"] != "blue" {
+		t.Errorf("PutObject answered %+v, HeadObject reads %+v", got, want)
+	}
+	if got.Checksum.Algorithm != objects.SHA256 || got.Checksum.Value == "" {
+		t.Errorf("checksum %+v, want a SHA256", got.Checksum)
+	}
+}
