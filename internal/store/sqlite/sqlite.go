@@ -183,6 +183,8 @@ func (db *DB) commit(batch []*writeOp) {
 	}
 	single := len(batch) == 1
 	ran := 0
+	// The savepoint statements are prepared once on the writer (see stmt), not parsed per writer.
+	ctx := context.Background()
 	for _, op := range batch {
 		if err := op.ctx.Err(); err != nil {
 			op.err = err
@@ -198,13 +200,13 @@ func (db *DB) commit(batch []*writeOp) {
 			ran++
 			continue
 		}
-		if _, err := tx.Exec("SAVEPOINT w"); err != nil {
+		if _, err := db.txExec(ctx, tx, "SAVEPOINT w"); err != nil {
 			tx.Rollback()
 			finish(fmt.Errorf("savepoint: %w", err))
 			return
 		}
 		if op.err = op.fn(tx); op.err != nil {
-			if _, err := tx.Exec("ROLLBACK TO w"); err != nil {
+			if _, err := db.txExec(ctx, tx, "ROLLBACK TO w"); err != nil {
 				tx.Rollback()
 				finish(fmt.Errorf("rollback to savepoint: %w", err))
 				return
@@ -212,7 +214,7 @@ func (db *DB) commit(batch []*writeOp) {
 		} else {
 			ran++
 		}
-		if _, err := tx.Exec("RELEASE w"); err != nil {
+		if _, err := db.txExec(ctx, tx, "RELEASE w"); err != nil {
 			tx.Rollback()
 			finish(fmt.Errorf("release savepoint: %w", err))
 			return
