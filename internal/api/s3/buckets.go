@@ -84,7 +84,7 @@ func (c *call) headBucket() error {
 	if err != nil {
 		return err
 	}
-	c.w.Header().Set("x-amz-bucket-region", b.Region)
+	c.w.Header().Set("X-Amz-Bucket-Region", b.Region)
 	return c.writeEmpty(http.StatusOK)
 }
 
@@ -183,7 +183,7 @@ func (c *call) putLifecycle() error {
 	if err := c.h.svc.PutBucketLifecycle(c.ctx, c.account, c.bucket, l); err != nil {
 		return err
 	}
-	c.w.Header().Set("x-amz-transition-default-minimum-object-size", "all_storage_classes_128K")
+	c.w.Header().Set("X-Amz-Transition-Default-Minimum-Object-Size", "all_storage_classes_128K")
 	return c.writeEmpty(http.StatusOK)
 }
 
@@ -192,7 +192,7 @@ func (c *call) getLifecycle() error {
 	if err != nil {
 		return err
 	}
-	c.w.Header().Set("x-amz-transition-default-minimum-object-size", "all_storage_classes_128K")
+	c.w.Header().Set("X-Amz-Transition-Default-Minimum-Object-Size", "all_storage_classes_128K")
 	return c.writeXML(http.StatusOK, lifecycleToXML(l))
 }
 

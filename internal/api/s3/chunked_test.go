@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/ceap/ceap/internal/awserr"
+	"github.com/ceap/ceap/internal/objects"
 	"github.com/ceap/ceap/internal/protocol"
 )
 
@@ -245,6 +247,16 @@ func TestIsSHA256Hex(t *testing.T) {
 	} {
 		if got := isSHA256Hex(s); got != want {
 			t.Errorf("isSHA256Hex(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestChecksumHeaderIsCanonical(t *testing.T) {
+	t.Parallel()
+	for _, alg := range objects.Algorithms() {
+		want := http.CanonicalHeaderKey("x-amz-checksum-" + strings.ToLower(alg))
+		if got := checksumHeader(alg); got != want {
+			t.Errorf("checksumHeader(%s) = %q, want %q", alg, got, want)
 		}
 	}
 }

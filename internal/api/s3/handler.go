@@ -119,7 +119,7 @@ func (h *Handler) WriteError(w http.ResponseWriter, req *protocol.Request, err e
 	if req.HTTP != nil {
 		c.bucket, c.key = route(req.HTTP)
 	}
-	c.w.Header().Set("x-amz-request-id", req.RequestID)
+	c.w.Header().Set("X-Amz-Request-Id", req.RequestID)
 	c.writeError(err)
 }
 
@@ -276,11 +276,11 @@ func (c *call) objectOp(m string) error {
 		switch {
 		case c.has("tagging"):
 			return c.run("PutObjectTagging", c.putObjectTagging)
-		case c.has("uploadId") && c.r.Header.Get("x-amz-copy-source") != "":
+		case c.has("uploadId") && c.r.Header.Get("X-Amz-Copy-Source") != "":
 			return c.run("UploadPartCopy", c.uploadPartCopy)
 		case c.has("uploadId"):
 			return c.run("UploadPart", c.uploadPart)
-		case c.r.Header.Get("x-amz-copy-source") != "":
+		case c.r.Header.Get("X-Amz-Copy-Source") != "":
 			return c.run("CopyObject", c.copyObject)
 		}
 		return c.run("PutObject", c.putObject)
@@ -385,7 +385,7 @@ func (c *call) body() io.Reader {
 }
 
 func (c *call) isChunked() bool {
-	sha := c.r.Header.Get("x-amz-content-sha256")
+	sha := c.r.Header.Get("X-Amz-Content-Sha256")
 	if strings.HasPrefix(sha, "STREAMING-") {
 		return true
 	}
@@ -401,9 +401,9 @@ func (c *call) isChunked() bool {
 func (c *call) writeError(err error) {
 	var dm *objects.DeleteMarkerError
 	if errors.As(err, &dm) {
-		c.w.Header().Set("x-amz-delete-marker", "true")
+		c.w.Header().Set("X-Amz-Delete-Marker", "true")
 		if dm.VersionID != "" {
-			c.w.Header().Set("x-amz-version-id", dm.VersionID)
+			c.w.Header().Set("X-Amz-Version-Id", dm.VersionID)
 		}
 		if dm.Err.Status == 405 {
 			c.w.Header().Set("Allow", "DELETE")

@@ -10,13 +10,13 @@ import (
 )
 
 func (c *call) createUpload() error {
-	tags, err := tagsFromHeader(c.r.Header.Get("x-amz-tagging"))
+	tags, err := tagsFromHeader(c.r.Header.Get("X-Amz-Tagging"))
 	if err != nil {
 		return err
 	}
 	in := &objects.CreateUploadInput{Account: c.account, Bucket: c.bucket, Key: c.key, Headers: contentHeaders(c.r),
-		Metadata: userMetadata(c.r), Tags: tags, StorageClass: storageClass(c.r), ChecksumType: strings.ToUpper(c.r.Header.Get("x-amz-checksum-type"))}
-	if v := c.r.Header.Get("x-amz-checksum-algorithm"); v != "" {
+		Metadata: userMetadata(c.r), Tags: tags, StorageClass: storageClass(c.r), ChecksumType: strings.ToUpper(c.r.Header.Get("X-Amz-Checksum-Type"))}
+	if v := c.r.Header.Get("X-Amz-Checksum-Algorithm"); v != "" {
 		alg, ok := objects.ValidAlgorithm(v)
 		if !ok {
 			return awserr.New("InvalidRequest", "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
@@ -28,8 +28,8 @@ func (c *call) createUpload() error {
 		return err
 	}
 	if up.ChecksumAlgorithm != "" {
-		c.w.Header().Set("x-amz-checksum-algorithm", up.ChecksumAlgorithm)
-		c.w.Header().Set("x-amz-checksum-type", up.ChecksumType)
+		c.w.Header().Set("X-Amz-Checksum-Algorithm", up.ChecksumAlgorithm)
+		c.w.Header().Set("X-Amz-Checksum-Type", up.ChecksumType)
 	}
 	return c.writeXML(http.StatusOK, initiateMultipartUploadResult{Xmlns: xmlns, Bucket: c.bucket, Key: c.key, UploadID: up.UploadID})
 }
@@ -52,12 +52,12 @@ func (c *call) uploadPart() error {
 		return err
 	}
 	p, err := c.h.svc.UploadPart(c.ctx, &objects.PartInput{Account: c.account, Bucket: c.bucket, Key: c.key, UploadID: c.query.Get("uploadId"),
-		PartNumber: n, Body: b.r, Size: b.size, ContentMD5: c.r.Header.Get("Content-MD5"), Checksum: b.checksum, Verify: b.verify})
+		PartNumber: n, Body: b.r, Size: b.size, ContentMD5: c.r.Header.Get("Content-Md5"), Checksum: b.checksum, Verify: b.verify})
 	c.bytesIn += b.counted.n
 	if err != nil {
 		return err
 	}
-	c.w.Header().Set("ETag", p.ETag)
+	c.w.Header().Set("Etag", p.ETag)
 	writeChecksumHeaders(c.w.Header(), p.Checksum)
 	return c.writeEmpty(http.StatusOK)
 }
@@ -72,7 +72,7 @@ func (c *call) uploadPartCopy() error {
 		return err
 	}
 	in := &objects.PartCopyInput{Account: c.account, Bucket: c.bucket, Key: c.key, UploadID: c.query.Get("uploadId"), PartNumber: n, Source: src}
-	if v := c.r.Header.Get("x-amz-copy-source-range"); v != "" {
+	if v := c.r.Header.Get("X-Amz-Copy-Source-Range"); v != "" {
 		r := parseRange(v)
 		if r == nil || r.Suffix > 0 || r.End < 0 {
 			return awserr.New("InvalidArgument", "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
@@ -84,7 +84,7 @@ func (c *call) uploadPartCopy() error {
 		return err
 	}
 	if srcVersion != "" {
-		c.w.Header().Set("x-amz-copy-source-version-id", srcVersion)
+		c.w.Header().Set("X-Amz-Copy-Source-Version-Id", srcVersion)
 	}
 	res := copyPartResult{Xmlns: xmlns, ETag: p.ETag, LastModified: xmlTime(p.LastModified)}
 	setChecksumXML(&res.checksumsXML, p.Checksum)
@@ -102,7 +102,7 @@ func (c *call) completeUpload() error {
 		in.Parts = append(in.Parts, objects.CompletedPart{PartNumber: p.PartNumber, ETag: p.ETag, Checksum: checksumFromXML(p.checksumsXML)})
 	}
 	for _, alg := range objects.Algorithms() {
-		if v := c.r.Header.Get("x-amz-checksum-" + strings.ToLower(alg)); v != "" {
+		if v := c.r.Header.Get(checksumHeader(alg)); v != "" {
 			in.Checksum = objects.ExpectedChecksum{Algorithm: alg, Value: v}
 		}
 	}

@@ -21,9 +21,11 @@ import (
 // contentHeaders reads the content headers S3 stores with an object.
 func contentHeaders(r *http.Request) objects.Headers {
 	var encs []string
-	for _, e := range strings.Split(r.Header.Get("Content-Encoding"), ",") {
-		if e = strings.TrimSpace(e); e != "" && e != "aws-chunked" {
-			encs = append(encs, e)
+	if v := r.Header.Get("Content-Encoding"); v != "" {
+		for e := range strings.SplitSeq(v, ",") {
+			if e = strings.TrimSpace(e); e != "" && e != "aws-chunked" {
+				encs = append(encs, e)
+			}
 		}
 	}
 	return objects.Headers{
@@ -39,13 +41,14 @@ func contentHeaders(r *http.Request) objects.Headers {
 // userMetadata returns the x-amz-meta-* headers, names lower-cased without the prefix.
 func userMetadata(r *http.Request) map[string]string {
 	var m map[string]string
+	const prefix = "x-amz-meta-"
 	for name, values := range r.Header {
-		lower := strings.ToLower(name)
-		if strings.HasPrefix(lower, "x-amz-meta-") && len(values) > 0 {
+		// The prefix is compared before lower-casing: most headers are not metadata.
+		if len(name) >= len(prefix) && strings.EqualFold(name[:len(prefix)], prefix) && len(values) > 0 {
 			if m == nil {
 				m = map[string]string{}
 			}
-			m[lower[len("x-amz-meta-"):]] = strings.Join(values, ",")
+			m[strings.ToLower(name[len(prefix):])] = strings.Join(values, ",")
 		}
 	}
 	return m
@@ -116,7 +119,7 @@ func (c *call) payload() (*body, error) {
 		chunked = newChunkedReader(c.r.Body, c.req.Caller.Chunks)
 		src = errorMapping{chunked}
 		b.size = -1
-		if v := c.r.Header.Get("x-amz-decoded-content-length"); v != "" {
+		if v := c.r.Header.Get("X-Amz-Decoded-Content-Length"); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || n < 0 {
 				return nil, awserr.New("InvalidArgument", "x-amz-decoded-content-length is not valid.")
@@ -127,7 +130,7 @@ func (c *call) payload() (*body, error) {
 		}
 	}
 	for _, alg := range objects.Algorithms() {
-		if v := c.r.Header.Get("x-amz-checksum-" + strings.ToLower(alg)); v != "" {
+		if v := c.r.Header.Get(checksumHeader(alg)); v != "" {
 			if b.checksum.Algorithm != "" {
 				return nil, awserr.New("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
 			}
@@ -137,7 +140,7 @@ func (c *call) payload() (*body, error) {
 			b.checksum = objects.ExpectedChecksum{Algorithm: alg, Value: v}
 		}
 	}
-	if t := strings.ToLower(strings.TrimSpace(c.r.Header.Get("x-amz-trailer"))); t != "" && b.checksum.Algorithm == "" {
+	if t := strings.ToLower(strings.TrimSpace(c.r.Header.Get("X-Amz-Trailer"))); t != "" && b.checksum.Algorithm == "" {
 		alg, ok := objects.ValidAlgorithm(strings.TrimPrefix(t, "x-amz-checksum-"))
 		if !strings.HasPrefix(t, "x-amz-checksum-") || !ok || chunked == nil {
 			return nil, awserr.New("InvalidRequest", "The value specified in the x-amz-trailer header is not supported")
@@ -145,7 +148,7 @@ func (c *call) payload() (*body, error) {
 		b.checksum = objects.ExpectedChecksum{Algorithm: alg, Trailer: func() string { return chunked.trailers[t] }}
 	}
 	if b.checksum.Algorithm == "" {
-		if v := c.r.Header.Get("x-amz-sdk-checksum-algorithm"); v != "" {
+		if v := c.r.Header.Get("X-Amz-Sdk-Checksum-Algorithm"); v != "" {
 			alg, ok := objects.ValidAlgorithm(v)
 			if !ok {
 				return nil, awserr.New("InvalidRequest", "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
@@ -153,7 +156,7 @@ func (c *call) payload() (*body, error) {
 			b.checksum.Algorithm = alg
 		}
 	}
-	if sha := c.r.Header.Get("x-amz-content-sha256"); isSHA256Hex(sha) && chunked == nil {
+	if sha := c.r.Header.Get("X-Amz-Content-Sha256"); isSHA256Hex(sha) && chunked == nil {
 		h := sha256.New()
 		src = io.TeeReader(src, h)
 		b.verify = func() error { return checkSHA256(h, sha) }
@@ -188,13 +191,13 @@ func (c *call) putObject() error {
 	if err != nil {
 		return err
 	}
-	tags, err := tagsFromHeader(c.r.Header.Get("x-amz-tagging"))
+	tags, err := tagsFromHeader(c.r.Header.Get("X-Amz-Tagging"))
 	if err != nil {
 		return err
 	}
 	o, err := c.h.svc.PutObject(c.ctx, &objects.PutInput{
 		Account: c.account, Bucket: c.bucket, Key: c.key, Body: b.r, Size: b.size,
-		ContentMD5: c.r.Header.Get("Content-MD5"), Checksum: b.checksum, Verify: b.verify,
+		ContentMD5: c.r.Header.Get("Content-Md5"), Checksum: b.checksum, Verify: b.verify,
 		Headers: contentHeaders(c.r), Metadata: userMetadata(c.r), Tags: tags, StorageClass: storageClass(c.r),
 		IfNoneMatch: c.r.Header.Get("If-None-Match"), IfMatch: c.r.Header.Get("If-Match"),
 	})
@@ -203,7 +206,7 @@ func (c *call) putObject() error {
 		return err
 	}
 	h := c.w.Header()
-	h.Set("ETag", o.ETag)
+	h.Set("Etag", o.ETag)
 	c.versionHeader(o.VersionID)
 	c.expirationHeader(o)
 	writeChecksumHeaders(h, o.Checksum)
@@ -211,7 +214,7 @@ func (c *call) putObject() error {
 }
 
 func storageClass(r *http.Request) string {
-	sc := r.Header.Get("x-amz-storage-class")
+	sc := r.Header.Get("X-Amz-Storage-Class")
 	if sc == "STANDARD" {
 		return ""
 	}
@@ -220,23 +223,41 @@ func storageClass(r *http.Request) string {
 
 func (c *call) versionHeader(v string) {
 	if v != "" {
-		c.w.Header().Set("x-amz-version-id", v)
+		c.w.Header().Set("X-Amz-Version-Id", v)
 	}
 }
 
 func (c *call) expirationHeader(o *objects.Object) {
 	if e := o.Expiration; e != nil {
-		c.w.Header().Set("x-amz-expiration", fmt.Sprintf(`expiry-date="%s", rule-id="%s"`, httpTime(e.At), e.RuleID))
+		c.w.Header().Set("X-Amz-Expiration", fmt.Sprintf(`expiry-date="%s", rule-id="%s"`, httpTime(e.At), e.RuleID))
 	}
+}
+
+// checksumHeader is the x-amz-checksum-<algorithm> header of alg, in the canonical form that
+// http.Header stores (a header name written so costs no conversion on every request).
+func checksumHeader(alg string) string {
+	switch alg {
+	case objects.CRC32:
+		return "X-Amz-Checksum-Crc32"
+	case objects.CRC32C:
+		return "X-Amz-Checksum-Crc32c"
+	case objects.CRC64NVME:
+		return "X-Amz-Checksum-Crc64nvme"
+	case objects.SHA1:
+		return "X-Amz-Checksum-Sha1"
+	case objects.SHA256:
+		return "X-Amz-Checksum-Sha256"
+	}
+	return http.CanonicalHeaderKey("x-amz-checksum-" + alg)
 }
 
 func writeChecksumHeaders(h http.Header, cs objects.Checksum) {
 	if cs.Algorithm == "" || cs.Value == "" {
 		return
 	}
-	h.Set("x-amz-checksum-"+strings.ToLower(cs.Algorithm), cs.Value)
+	h.Set(checksumHeader(cs.Algorithm), cs.Value)
 	if cs.Type != "" {
-		h.Set("x-amz-checksum-type", cs.Type)
+		h.Set("X-Amz-Checksum-Type", cs.Type)
 	}
 }
 
@@ -355,15 +376,15 @@ func (c *call) getObject(head bool) error {
 	c.versionHeader(o.VersionID)
 	c.expirationHeader(o)
 	if o.TagCount > 0 && !head {
-		h.Set("x-amz-tagging-count", strconv.Itoa(o.TagCount))
+		h.Set("X-Amz-Tagging-Count", strconv.Itoa(o.TagCount))
 	}
 	if o.StorageClass != "" && o.StorageClass != "STANDARD" {
-		h.Set("x-amz-storage-class", o.StorageClass)
+		h.Set("X-Amz-Storage-Class", o.StorageClass)
 	}
 	if in.PartNumber > 0 && o.PartsCount > 0 {
-		h.Set("x-amz-mp-parts-count", strconv.Itoa(o.PartsCount))
+		h.Set("X-Amz-Mp-Parts-Count", strconv.Itoa(o.PartsCount))
 	}
-	if strings.EqualFold(c.r.Header.Get("x-amz-checksum-mode"), "ENABLED") && !out.Partial {
+	if strings.EqualFold(c.r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") && !out.Partial {
 		writeChecksumHeaders(h, o.Checksum)
 	}
 	h["Content-Length"] = []string{strconv.FormatInt(out.Length(), 10)}
@@ -407,7 +428,7 @@ func (c *call) deleteObject() error {
 		return err
 	}
 	if res.DeleteMarker {
-		c.w.Header().Set("x-amz-delete-marker", "true")
+		c.w.Header().Set("X-Amz-Delete-Marker", "true")
 	}
 	c.versionHeader(res.VersionID)
 	return c.writeEmpty(http.StatusNoContent)
@@ -446,7 +467,7 @@ func (c *call) deleteObjects() error {
 
 // copySource parses x-amz-copy-source: [/]bucket/key[?versionId=id], URL-encoded.
 func copySource(h http.Header) (objects.CopySource, error) {
-	v := h.Get("x-amz-copy-source")
+	v := h.Get("X-Amz-Copy-Source")
 	path, query, _ := strings.Cut(v, "?")
 	path, err := url.PathUnescape(strings.TrimPrefix(path, "/"))
 	if err != nil {
@@ -472,12 +493,12 @@ func (c *call) copyObject() error {
 	if err != nil {
 		return err
 	}
-	tags, err := tagsFromHeader(c.r.Header.Get("x-amz-tagging"))
+	tags, err := tagsFromHeader(c.r.Header.Get("X-Amz-Tagging"))
 	if err != nil {
 		return err
 	}
 	alg := ""
-	if v := c.r.Header.Get("x-amz-checksum-algorithm"); v != "" {
+	if v := c.r.Header.Get("X-Amz-Checksum-Algorithm"); v != "" {
 		a, ok := objects.ValidAlgorithm(v)
 		if !ok {
 			return awserr.New("InvalidRequest", "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
@@ -486,7 +507,7 @@ func (c *call) copyObject() error {
 	}
 	out, err := c.h.svc.CopyObject(c.ctx, &objects.CopyInput{
 		Account: c.account, Source: src, Bucket: c.bucket, Key: c.key,
-		MetadataDirective: c.r.Header.Get("x-amz-metadata-directive"), TaggingDirective: c.r.Header.Get("x-amz-tagging-directive"),
+		MetadataDirective: c.r.Header.Get("X-Amz-Metadata-Directive"), TaggingDirective: c.r.Header.Get("X-Amz-Tagging-Directive"),
 		Headers: contentHeaders(c.r), Metadata: userMetadata(c.r), Tags: tags, StorageClass: storageClass(c.r), ChecksumAlgorithm: alg,
 	})
 	if err != nil {
@@ -495,7 +516,7 @@ func (c *call) copyObject() error {
 	o := out.Object
 	c.versionHeader(o.VersionID)
 	if out.SourceVersionID != "" {
-		c.w.Header().Set("x-amz-copy-source-version-id", out.SourceVersionID)
+		c.w.Header().Set("X-Amz-Copy-Source-Version-Id", out.SourceVersionID)
 	}
 	c.expirationHeader(o)
 	res := copyObjectResult{Xmlns: xmlns, ETag: o.ETag, LastModified: xmlTime(o.LastModified), ChecksumType: o.Checksum.Type}
