@@ -66,12 +66,18 @@ func credentialScope(r *http.Request) (Scope, bool) {
 // ParseScope returns the credential scope of r, if it is signed.
 func ParseScope(r *http.Request) (Scope, bool) { return credentialScope(r) }
 
+// parseScope parses key/date/region/service/aws4_request (cut in place: every request has one).
 func parseScope(cred string) (Scope, bool) {
-	parts := strings.Split(cred, "/")
-	if len(parts) != 5 || parts[4] != "aws4_request" {
+	var sc Scope
+	var ok [4]bool
+	sc.AccessKey, cred, ok[0] = strings.Cut(cred, "/")
+	sc.Date, cred, ok[1] = strings.Cut(cred, "/")
+	sc.Region, cred, ok[2] = strings.Cut(cred, "/")
+	sc.Service, cred, ok[3] = strings.Cut(cred, "/")
+	if ok != [4]bool{true, true, true, true} || cred != "aws4_request" {
 		return Scope{}, false
 	}
-	return Scope{AccessKey: parts[0], Date: parts[1], Region: parts[2], Service: parts[3]}, true
+	return sc, true
 }
 
 func parseSignature(r *http.Request) (signature, bool, error) {
@@ -80,7 +86,7 @@ func parseSignature(r *http.Request) (signature, bool, error) {
 		if !strings.HasPrefix(auth, sigAlgorithm+" ") {
 			return sig, false, nil
 		}
-		for _, field := range strings.Split(strings.TrimPrefix(auth, sigAlgorithm+" "), ",") {
+		for field := range strings.SplitSeq(strings.TrimPrefix(auth, sigAlgorithm+" "), ",") {
 			k, v, _ := strings.Cut(strings.TrimSpace(field), "=")
 			switch k {
 			case "Credential":

@@ -220,3 +220,19 @@ func TestVerifyStreamingUpload(t *testing.T) {
 		}
 	}
 }
+
+func TestParseScope(t *testing.T) {
+	t.Parallel()
+	want := Scope{AccessKey: "AKID", Date: "20260301", Region: "us-east-1", Service: "s3"}
+	if got, ok := parseScope("AKID/20260301/us-east-1/s3/aws4_request"); !ok || got != want {
+		t.Errorf("parseScope = %+v, %v; want %+v", got, ok, want)
+	}
+	for _, bad := range []string{
+		"", "AKID", "AKID/20260301/us-east-1/s3", "AKID/20260301/us-east-1/s3/aws4_request/x",
+		"AKID/20260301/us-east-1/s3/aws4", "AKID/20260301/us-east-1/aws4_request",
+	} {
+		if got, ok := parseScope(bad); ok || got != (Scope{}) {
+			t.Errorf("parseScope(%q) = %+v, %v; want no scope", bad, got, ok)
+		}
+	}
+}
