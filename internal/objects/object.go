@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -83,9 +86,150 @@ func decodeAttrs(b []byte) attrs {
 	return a
 }
 
+// encodeAttrs writes the JSON document of a, the bytes json.Marshal writes, by hand: every
+// upload encodes one, and reflection cost more than the rest of the conversion.
 func encodeAttrs(a *attrs) []byte {
-	b, _ := json.Marshal(a) // plain strings, maps and numbers always marshal
-	return b
+	e := attrsEncoder{b: make([]byte, 0, 128)}
+	e.b = append(e.b, '{')
+	e.str("ContentType", a.ContentType)
+	e.str("ContentEncoding", a.ContentEncoding)
+	e.str("ContentDisposition", a.ContentDisposition)
+	e.str("ContentLanguage", a.ContentLanguage)
+	e.str("CacheControl", a.CacheControl)
+	e.str("Expires", a.Expires)
+	if len(a.Metadata) > 0 {
+		e.field("Metadata")
+		e.b = append(e.b, '{')
+		for i, k := range slices.Sorted(maps.Keys(a.Metadata)) {
+			if i > 0 {
+				e.b = append(e.b, ',')
+			}
+			e.b = appendJSONString(e.b, k)
+			e.b = append(e.b, ':')
+			e.b = appendJSONString(e.b, a.Metadata[k])
+		}
+		e.b = append(e.b, '}')
+	}
+	e.str("StorageClass", a.StorageClass)
+	if c := a.Checksum; c != nil {
+		e.field("Checksum")
+		e.b = append(e.b, `{"Algorithm":`...)
+		e.b = appendJSONString(e.b, c.Algorithm)
+		e.b = append(e.b, `,"Value":`...)
+		e.b = appendJSONString(e.b, c.Value)
+		e.b = append(e.b, `,"Type":`...)
+		e.b = appendJSONString(e.b, c.Type)
+		e.b = append(e.b, '}')
+	}
+	if len(a.Segments) > 0 {
+		e.field("Segments")
+		e.b = append(e.b, '[')
+		for i, n := range a.Segments {
+			if i > 0 {
+				e.b = append(e.b, ',')
+			}
+			e.b = strconv.AppendInt(e.b, n, 10)
+		}
+		e.b = append(e.b, ']')
+	}
+	if a.Multipart {
+		e.field("Multipart")
+		e.b = append(e.b, "true"...)
+	}
+	if len(a.Tags) > 0 {
+		e.field("Tags")
+		e.b = append(e.b, '[')
+		for i, t := range a.Tags {
+			if i > 0 {
+				e.b = append(e.b, ',')
+			}
+			e.b = append(e.b, `{"Key":`...)
+			e.b = appendJSONString(e.b, t.Key)
+			e.b = append(e.b, `,"Value":`...)
+			e.b = appendJSONString(e.b, t.Value)
+			e.b = append(e.b, '}')
+		}
+		e.b = append(e.b, ']')
+	}
+	return append(e.b, '}')
+}
+
+// attrsEncoder appends the members of a JSON object.
+type attrsEncoder struct {
+	b    []byte
+	more bool
+}
+
+func (e *attrsEncoder) field(name string) {
+	if e.more {
+		e.b = append(e.b, ',')
+	}
+	e.more = true
+	e.b = append(e.b, '"')
+	e.b = append(e.b, name...)
+	e.b = append(e.b, '"', ':')
+}
+
+// str appends a string member, omitted when empty (omitempty).
+func (e *attrsEncoder) str(name, v string) {
+	if v != "" {
+		e.field(name)
+		e.b = appendJSONString(e.b, v)
+	}
+}
+
+// appendJSONString appends s as a JSON string escaped as encoding/json escapes it (HTML
+// characters, U+2028 and U+2029 as \u escapes, invalid UTF-8 as U+FFFD).
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // objectFromRow converts a row; b is the object's bucket (for version ids and expiry).
