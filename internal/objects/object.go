@@ -13,6 +13,7 @@ import (
 
 	"github.com/ceap/ceap/internal/awserr"
 	"github.com/ceap/ceap/internal/blob"
+	"github.com/ceap/ceap/internal/jsonenc"
 	"github.com/ceap/ceap/internal/store"
 )
 
@@ -104,9 +105,9 @@ func encodeAttrs(a *attrs) []byte {
 			if i > 0 {
 				e.b = append(e.b, ',')
 			}
-			e.b = appendJSONString(e.b, k)
+			e.b = jsonenc.AppendString(e.b, k, true)
 			e.b = append(e.b, ':')
-			e.b = appendJSONString(e.b, a.Metadata[k])
+			e.b = jsonenc.AppendString(e.b, a.Metadata[k], true)
 		}
 		e.b = append(e.b, '}')
 	}
@@ -114,11 +115,11 @@ func encodeAttrs(a *attrs) []byte {
 	if c := a.Checksum; c != nil {
 		e.field("Checksum")
 		e.b = append(e.b, `{"Algorithm":`...)
-		e.b = appendJSONString(e.b, c.Algorithm)
+		e.b = jsonenc.AppendString(e.b, c.Algorithm, true)
 		e.b = append(e.b, `,"Value":`...)
-		e.b = appendJSONString(e.b, c.Value)
+		e.b = jsonenc.AppendString(e.b, c.Value, true)
 		e.b = append(e.b, `,"Type":`...)
-		e.b = appendJSONString(e.b, c.Type)
+		e.b = jsonenc.AppendString(e.b, c.Type, true)
 		e.b = append(e.b, '}')
 	}
 	if len(a.Segments) > 0 {
@@ -144,9 +145,9 @@ func encodeAttrs(a *attrs) []byte {
 				e.b = append(e.b, ',')
 			}
 			e.b = append(e.b, `{"Key":`...)
-			e.b = appendJSONString(e.b, t.Key)
+			e.b = jsonenc.AppendString(e.b, t.Key, true)
 			e.b = append(e.b, `,"Value":`...)
-			e.b = appendJSONString(e.b, t.Value)
+			e.b = jsonenc.AppendString(e.b, t.Value, true)
 			e.b = append(e.b, '}')
 		}
 		e.b = append(e.b, ']')
@@ -174,62 +175,8 @@ func (e *attrsEncoder) field(name string) {
 func (e *attrsEncoder) str(name, v string) {
 	if v != "" {
 		e.field(name)
-		e.b = appendJSONString(e.b, v)
+		e.b = jsonenc.AppendString(e.b, v, true)
 	}
-}
-
-// appendJSONString appends s as a JSON string escaped as encoding/json escapes it (HTML
-// characters, U+2028 and U+2029 as \u escapes, invalid UTF-8 as U+FFFD).
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // objectFromRow converts a row; b is the object's bucket (for version ids and expiry).
