@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -67,10 +68,12 @@ type Config struct {
 
 // Service is CloudWatch's metrics queries, alarms and dashboards.
 type Service struct {
-	cfg  Config
-	log  *slog.Logger
-	stop chan struct{}
-	done chan struct{}
+	cfg Config
+	log *slog.Logger
+
+	mu     sync.Mutex
+	cancel context.CancelFunc // nil while the evaluator is not running
+	done   chan struct{}
 }
 
 // New returns a Service; Start runs the evaluator.
@@ -91,39 +94,40 @@ func New(cfg Config) *Service {
 	return &Service{cfg: cfg, log: cfg.Log}
 }
 
-// Start runs the evaluator: once a minute, EvaluationDelay after the minute's end.
+// Start runs the evaluator: once a minute, EvaluationDelay after the minute's end, until Stop
+// or ctx's end.
 func (s *Service) Start(ctx context.Context) error {
-	s.stop, s.done = make(chan struct{}), make(chan struct{})
-	go s.loop()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cancel != nil {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.cancel, s.done = cancel, make(chan struct{})
+	go s.loop(ctx, s.done)
 	return nil
 }
 
 // Stop ends the evaluator and waits for an evaluation in progress.
 func (s *Service) Stop(ctx context.Context) error {
-	if s.stop == nil {
+	s.mu.Lock()
+	cancel, done := s.cancel, s.done
+	s.cancel = nil
+	s.mu.Unlock()
+	if cancel == nil {
 		return nil
 	}
-	close(s.stop)
+	cancel()
 	select {
-	case <-s.done:
+	case <-done:
+		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	s.stop = nil
-	return nil
 }
 
-func (s *Service) loop() {
-	defer close(s.done)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		select {
-		case <-s.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
+func (s *Service) loop(ctx context.Context, done chan struct{}) {
+	defer close(done)
 	for {
 		now := s.cfg.Clock.Now()
 		next := now.Truncate(time.Minute).Add(s.cfg.EvaluationDelay)
