@@ -297,7 +297,7 @@ func (b *bench) warm(ctx context.Context) error {
 		"function_median_ms": pct(owns, 50),
 		"overhead_median_ms": pct(over, 50), "overhead_p99_ms": pct(over, 99),
 		"target_overhead_median_ms": targetWarmOverheadMs, "target_met": pct(over, 50) < targetWarmOverheadMs,
-		"server_rss_mb": rssMB(b.cfg.serverPID), "loadavg": loadavg(),
+		"server_rss_mb": rssMB(b.cfg.serverPID), "loadavg": loopback.LoadAvg(),
 	})
 	return nil
 }
@@ -347,7 +347,7 @@ func (b *bench) throughput(ctx context.Context) error {
 		"cpu_ms_per_invoke": perInvoke(cpu0, cpu1, done+errs),
 		"invokes":           done, "errors": errs, "seconds": round(secs), "invokes_per_s": round(rate),
 		"target_invokes_per_s": targetInvokesPerSec, "target_met": errs == 0 && rate >= targetInvokesPerSec,
-		"server_rss_mb": rssMB(b.cfg.serverPID), "loadavg": loadavg(),
+		"server_rss_mb": rssMB(b.cfg.serverPID), "loadavg": loopback.LoadAvg(),
 	})
 	return nil
 }
@@ -428,7 +428,7 @@ func (b *bench) cold(ctx context.Context, bootstrap string) error {
 		"report_init_duration_median_ms": pct(inits, 50),
 		"bootstrap_alone_median_ms":      pct(starts, 50),
 		"extra_median_ms":                round(extra), "target_extra_ms": targetColdExtraMs, "target_met": extra < targetColdExtraMs,
-		"server_rss_mb": rssMB(b.cfg.serverPID), "loadavg": loadavg(),
+		"server_rss_mb": rssMB(b.cfg.serverPID), "loadavg": loopback.LoadAvg(),
 	})
 	return nil
 }
@@ -523,19 +523,6 @@ func pct(vs []float64, p float64) float64 {
 }
 
 func rssMB(pid int) float64 { return round(float64(loopback.RSS(pid)) / (1 << 20)) }
-
-// loadavg is the 1, 5 and 15 minute load averages, as `uptime` prints them.
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return ""
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return ""
-	}
-	return strings.Join(f[:3], " ")
-}
 
 func emit(v map[string]any) {
 	line, _ := json.Marshal(v)

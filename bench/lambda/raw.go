@@ -9,15 +9,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/ceap/ceap/bench/internal/loopback"
 )
 
 // rawClient sends Lambda's Invoke (rest-json, SigV4-signed) directly, without the SDK's
@@ -75,59 +72,29 @@ func (c *rawClient) invoke(ctx context.Context, name string, payload []byte) ([]
 	return b, resp.Header.Get("X-Amz-Function-Error"), nil
 }
 
-// cpuTicks are CPU times in clock ticks (1/100 s on Linux): the server's, its function
-// processes' (the server's children) and the load generator's own.
-type cpuTicks struct{ server, functions, loadgen int64 }
+// cpuTimes are the CPU times of the server, of its function processes (the server's children)
+// and of the load generator.
+type cpuTimes struct{ server, functions, loadgen time.Duration }
 
-// readCPU samples the CPU times of the server, of its children and of this process.
-func readCPU(serverPID int) cpuTicks {
-	var t cpuTicks
-	if serverPID > 0 {
-		t.server, _ = procCPU(serverPID)
-		dirs, _ := filepath.Glob("/proc/[0-9]*")
-		for _, d := range dirs {
-			pid, err := strconv.Atoi(filepath.Base(d))
-			if err != nil {
-				continue
-			}
-			if ticks, ppid := procCPU(pid); ppid == serverPID {
-				t.functions += ticks
-			}
+// readCPU samples the CPU times of the server, of its running children and of this process.
+func readCPU(serverPID int) cpuTimes {
+	var t cpuTimes
+	if st, ok := loopback.ReadProcStat(serverPID); ok {
+		t.server = st.CPU
+		for _, c := range loopback.LiveChildren(serverPID) {
+			t.functions += c.CPU
 		}
 	}
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		us := ru.Utime.Sec*1e6 + int64(ru.Utime.Usec) + ru.Stime.Sec*1e6 + int64(ru.Stime.Usec)
-		t.loadgen = us / 1e4
-	}
+	t.loadgen = loopback.SelfCPU()
 	return t
 }
 
-// procCPU returns a process's utime+stime in ticks and its parent's pid.
-func procCPU(pid int) (ticks int64, ppid int) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, 0
-	}
-	// The command name (field 2) may hold spaces; the fields after its closing parenthesis are
-	// state, ppid, ..., utime (14th field of the line), stime (15th).
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return 0, 0
-	}
-	ppid, _ = strconv.Atoi(f[1])
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return ut + st, ppid
-}
-
 // perInvoke returns the CPU milliseconds per invoke spent between two samples.
-func perInvoke(a, b cpuTicks, invokes int) map[string]float64 {
+func perInvoke(a, b cpuTimes, invokes int) map[string]float64 {
 	if invokes == 0 {
 		return nil
 	}
-	ms := func(ticks int64) float64 { return round(float64(ticks) * 10 / float64(invokes)) }
+	ms := func(d time.Duration) float64 { return round(float64(d) / float64(time.Millisecond) / float64(invokes)) }
 	return map[string]float64{
 		"server": ms(b.server - a.server), "functions": ms(b.functions - a.functions), "loadgen": ms(b.loadgen - a.loadgen),
 		"total": ms(b.server - a.server + b.functions - a.functions + b.loadgen - a.loadgen),

@@ -11,7 +11,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -19,10 +18,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -147,7 +143,7 @@ func run(ctx context.Context, client *cloudwatchlogs.Client, c config) error {
 			"phase": f.phase, "server": c.label, "pattern": f.pattern, "events_in_group": c.events,
 			"window": window.String(), "runs": len(secs), "median_s": median(secs), "min_s": round(slices.Min(secs)),
 			"max_s": round(slices.Max(secs)), "pages": pages, "matches": got, "matches_expected": f.want,
-			"matches_ok": got == f.want, "server_rss_mb": rssMB(c.serverPID), "loadavg": loadavg(),
+			"matches_ok": got == f.want, "server_rss_mb": rssMB(c.serverPID), "loadavg": loopback.LoadAvg(),
 		}
 		if c.serverPID > 0 {
 			line["server_cpu_s_per_run"] = round((serverCPU(c.serverPID) - cpu0) / float64(len(secs)))
@@ -254,7 +250,7 @@ func put(ctx context.Context, client *cloudwatchlogs.Client, c config, group str
 	line := map[string]any{
 		"phase": "put", "server": c.label, "events": c.events, "streams": c.streams, "batches": total,
 		"seconds": round(secs), "events_per_s": round(float64(c.events) / secs),
-		"term_events": want.term, "rare_term_events": want.rare, "json_events": want.json, "server_rss_mb": rssMB(c.serverPID), "loadavg": loadavg(),
+		"term_events": want.term, "rare_term_events": want.rare, "json_events": want.json, "server_rss_mb": rssMB(c.serverPID), "loadavg": loopback.LoadAvg(),
 	}
 	if c.serverPID > 0 {
 		line["server_cpu_s"] = round(serverCPU(c.serverPID) - cpu0)
@@ -298,55 +294,14 @@ func median(vs []float64) float64 {
 
 func rssMB(pid int) float64 { return round(float64(loopback.RSS(pid)) / (1 << 20)) }
 
-// selfCPU is the load generator's own user+system CPU time in seconds (the SDK's decoding of the
-// pages is part of each run's wall time).
-func selfCPU() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
-}
-
-// clockTicks is the unit of utime and stime in /proc/PID/stat (USER_HZ, 100 on Linux).
-const clockTicks = 100
+// selfCPU is the load generator's own user+system CPU time in seconds.
+func selfCPU() float64 { return loopback.SelfCPU().Seconds() }
 
 // serverCPU is the server's user+system CPU time in seconds (0 without a pid): the cost of a phase
 // is its difference, which other load on the machine does not inflate as it does wall time.
 func serverCPU(pid int) float64 {
-	if pid <= 0 {
-		return 0
-	}
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0
-	}
-	// The command name (field 2) may hold spaces; utime and stime are the 12th and 13th fields
-	// after its closing parenthesis.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0
-	}
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return float64(utime+stime) / clockTicks
-}
-
-// loadavg is the 1, 5 and 15 minute load averages, as `uptime` prints them.
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return ""
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return ""
-	}
-	return strings.Join(f[:3], " ")
+	st, _ := loopback.ReadProcStat(pid)
+	return st.CPU.Seconds()
 }
 
 func emit(v map[string]any) {

@@ -1,5 +1,6 @@
 // Package loopback holds what every ceap load generator shares: the refusal to send load anywhere
-// but a loopback address, and the server's resident memory read from /proc.
+// but a loopback address, and what they read from /proc (the server's resident memory, the CPU
+// time of the server, its children and the generator itself, the load average).
 package loopback
 
 import (
