@@ -193,6 +193,7 @@ func TestGoFunctionEnvironmentIsAWSOnly(t *testing.T) {
 	f := newFixture(t)
 	spec := f.spec(t, "env", "provided.al2", "bootstrap", goFunctionZip)
 	res := invoke(t, f, spec, `{"op":"env"}`)
+	t.Logf("payload %s err %q", res.Payload, res.FunctionError)
 	env := map[string]string{}
 	for _, kv := range decode(t, res.Payload)["env"].([]any) {
 		k, v, _ := strings.Cut(kv.(string), "=")
@@ -203,7 +204,7 @@ func TestGoFunctionEnvironmentIsAWSOnly(t *testing.T) {
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128", "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/env",
 		"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "_HANDLER": "bootstrap",
 		"TZ": ":UTC", "AWS_ENDPOINT_URL": "http://127.0.0.1:4566", "STAGE": "test", "LAMBDA_TASK_ROOT": spec.CodeDir,
-		"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+		"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "GOMAXPROCS": "1",
 	}
 	for k, v := range want {
 		if env[k] != v {
@@ -220,6 +221,33 @@ func TestGoFunctionEnvironmentIsAWSOnly(t *testing.T) {
 		if _, inherited := os.LookupEnv(k); inherited && k != "PATH" && k != "LANG" && k != "TZ" && want[k] == "" {
 			t.Errorf("function sees %s from ceap's own environment", k)
 		}
+	}
+}
+
+// TestGoFunctionCPUsFollowMemory checks that a custom runtime gets Lambda's CPU share as
+// GOMAXPROCS (one CPU per 1,769 MB, at least one, at most the machine's) and that a function
+// setting GOMAXPROCS itself keeps its own value.
+func TestGoFunctionCPUsFollowMemory(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ mb, machine, want int }{
+		{128, 2, 1}, {1769, 2, 1}, {1770, 2, 2}, {3008, 8, 2}, {10240, 8, 6}, {10240, 2, 2}, {128, 1, 1},
+	} {
+		if got := vcpus(c.mb, c.machine); got != c.want {
+			t.Errorf("vcpus(%d MB, %d CPUs) = %d, want %d", c.mb, c.machine, got, c.want)
+		}
+	}
+	f := newFixture(t)
+	spec := f.spec(t, "procs", "provided.al2023", "bootstrap", goFunctionZip)
+	spec.Environment["GOMAXPROCS"] = "3"
+	res := invoke(t, f, spec, `{"op":"env"}`)
+	var got []string
+	for _, kv := range decode(t, res.Payload)["env"].([]any) {
+		if strings.HasPrefix(kv.(string), "GOMAXPROCS=") {
+			got = append(got, kv.(string))
+		}
+	}
+	if len(got) != 1 || got[0] != "GOMAXPROCS=3" {
+		t.Fatalf("function with GOMAXPROCS=3 sees %v", got)
 	}
 }
 

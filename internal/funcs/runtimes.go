@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -217,6 +218,9 @@ func (l *launcher) build(spec *Spec) (launch, error) {
 	if l.endpoint != "" {
 		env = append(env, "AWS_ENDPOINT_URL="+l.endpoint)
 	}
+	if _, set := spec.Environment["GOMAXPROCS"]; family == familyProvided && !set {
+		env = append(env, "GOMAXPROCS="+strconv.Itoa(vcpus(spec.MemoryMB, runtime.NumCPU())))
+	}
 	keys := make([]string, 0, len(spec.Environment))
 	for k := range spec.Environment {
 		keys = append(keys, k)
@@ -226,4 +230,18 @@ func (l *launcher) build(spec *Spec) (launch, error) {
 		env = append(env, k+"="+spec.Environment[k])
 	}
 	return launch{argv: argv, env: env}, nil
+}
+
+// mbPerVCPU is the memory at which Lambda gives a function the equivalent of one vCPU; it
+// allocates CPU in proportion to memory (6 vCPUs at the 10,240 MB maximum).
+const mbPerVCPU = 1769
+
+// vcpus is the number of CPUs a function of memoryMB may use at once, as Lambda allocates them,
+// at least one and at most the machine's. A custom runtime (a Go binary, typically) gets it as
+// GOMAXPROCS unless the function sets that variable itself: on a machine shared by many
+// environments, a Go runtime that believes it owns every core spends much of its CPU spinning
+// between its threads, and Lambda's own environments never give a function under 1,769 MB a
+// whole core anyway.
+func vcpus(memoryMB, machine int) int {
+	return max(1, min(machine, (memoryMB+mbPerVCPU-1)/mbPerVCPU))
 }
