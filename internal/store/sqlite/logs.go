@@ -51,13 +51,7 @@ func (db *DB) LogGroupCreate(ctx context.Context, p *store.LogGroupCreateParams)
 
 // LogGroupGet returns one log group.
 func (db *DB) LogGroupGet(ctx context.Context, p *store.LogGroupGetParams) (*store.LogGroupRow, error) {
-	var out *store.LogGroupRow
-	err := db.read(ctx, func(c *sql.Conn) error {
-		var err error
-		out, err = scanLogGroup(c.QueryRowContext(ctx, `SELECT `+logGroupColumns+` FROM log_groups WHERE account = ? AND name = ?`, p.Account, p.Name))
-		return notFound(err)
-	})
-	return out, err
+	return readRow(ctx, db, scanLogGroup, `SELECT `+logGroupColumns+` FROM log_groups WHERE account = ? AND name = ?`, p.Account, p.Name)
 }
 
 // LogGroupList returns log groups by account and name.
@@ -129,10 +123,10 @@ func (db *DB) LogStreamCreate(ctx context.Context, p *store.LogStreamCreateParam
 	r := &store.LogStreamRow{GroupID: p.GroupID, Name: p.Name, Created: p.Created}
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		var one int
-		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM log_groups WHERE id = ?`, p.GroupID).Scan(&one); err != nil {
+		if err := db.txRow(ctx, tx, `SELECT 1 FROM log_groups WHERE id = ?`, p.GroupID).Scan(&one); err != nil {
 			return notFound(err)
 		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO log_streams (group_id, name, created) VALUES (?, ?, ?) RETURNING id`,
+		err := db.txRow(ctx, tx, `INSERT INTO log_streams (group_id, name, created) VALUES (?, ?, ?) RETURNING id`,
 			p.GroupID, p.Name, p.Created).Scan(&r.ID)
 		if isUnique(err) {
 			return store.ErrAlreadyExists
@@ -147,13 +141,7 @@ func (db *DB) LogStreamCreate(ctx context.Context, p *store.LogStreamCreateParam
 
 // LogStreamGet returns one stream.
 func (db *DB) LogStreamGet(ctx context.Context, p *store.LogStreamGetParams) (*store.LogStreamRow, error) {
-	var out *store.LogStreamRow
-	err := db.read(ctx, func(c *sql.Conn) error {
-		var err error
-		out, err = scanLogStream(c.QueryRowContext(ctx, `SELECT `+logStreamColumns+` FROM log_streams WHERE group_id = ? AND name = ?`, p.GroupID, p.Name))
-		return notFound(err)
-	})
-	return out, err
+	return readRow(ctx, db, scanLogStream, `SELECT `+logStreamColumns+` FROM log_streams WHERE group_id = ? AND name = ?`, p.GroupID, p.Name)
 }
 
 // LogStreamList returns a group's streams by name or by last event time.

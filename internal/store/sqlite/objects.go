@@ -72,6 +72,25 @@ func readRow[T any](ctx context.Context, db *DB, scan func(interface{ Scan(...an
 	return v, nil
 }
 
+// readRows runs a query prepared on the read pool and calls each for every row.
+func (db *DB) readRows(ctx context.Context, each func(*sql.Rows) error, query string, args ...any) error {
+	st, err := db.readStmt(ctx, query)
+	if err != nil {
+		return err
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // BucketGet returns a bucket by name.
 func (db *DB) BucketGet(ctx context.Context, name string) (*store.BucketRow, error) {
 	var b *store.BucketRow

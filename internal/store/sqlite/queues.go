@@ -168,19 +168,27 @@ func (db *DB) QueueDelete(ctx context.Context, p *store.QueueDeleteParams) error
 	})
 }
 
+// queueCounts answers QueueCounts from the indexes alone, exactly. The visible messages are
+// counted as a range of queue_messages_visible (SQLite counts index entries without reading a
+// row), less the visible ones past the retention period that the sweeper has not deleted yet (a
+// range of queue_messages_sent, normally empty); the messages in flight and delayed are the
+// range after now, usually small; the oldest message is the first one in sent order that is
+// visible or in flight. One pass over the table with a filter per row cost 10-15x more on a
+// queue of 4,000 messages, and GetQueueAttributes is polled (the runbook's drain waits for 0).
+const queueCounts = `SELECT
+		(SELECT COUNT(*) FROM queue_messages WHERE queue_id = ?2 AND visible_at <= ?1)
+			- (SELECT COUNT(*) FROM queue_messages WHERE queue_id = ?2 AND sent_at < ?3 AND +visible_at <= ?1),
+		(SELECT COUNT(*) FROM queue_messages WHERE queue_id = ?2 AND visible_at > ?1 AND receive_count > 0 AND +sent_at >= ?3),
+		(SELECT COUNT(*) FROM queue_messages WHERE queue_id = ?2 AND visible_at > ?1 AND receive_count = 0 AND +sent_at >= ?3),
+		COALESCE((SELECT sent_at FROM queue_messages WHERE queue_id = ?2 AND sent_at >= ?3 AND (+visible_at <= ?1 OR receive_count > 0)
+			ORDER BY sent_at LIMIT 1), 0)`
+
 // QueueCounts counts a queue's messages by state.
 func (db *DB) QueueCounts(ctx context.Context, p *store.QueueCountsParams) (*store.QueueCounts, error) {
-	c := &store.QueueCounts{}
-	err := db.read(ctx, func(conn *sql.Conn) error {
-		return conn.QueryRowContext(ctx, `SELECT
-				COALESCE(SUM(visible_at <= ?1), 0),
-				COALESCE(SUM(visible_at > ?1 AND receive_count > 0), 0),
-				COALESCE(SUM(visible_at > ?1 AND receive_count = 0), 0),
-				COALESCE(MIN(CASE WHEN visible_at <= ?1 OR receive_count > 0 THEN sent_at END), 0)
-			FROM queue_messages WHERE queue_id = ?2 AND sent_at >= ?3`, p.Now, p.ID, p.RetainedAfter).
-			Scan(&c.Visible, &c.NotVisible, &c.Delayed, &c.OldestSent)
-	})
-	return c, err
+	return readRow(ctx, db, func(sc interface{ Scan(...any) error }) (*store.QueueCounts, error) {
+		c := &store.QueueCounts{}
+		return c, sc.Scan(&c.Visible, &c.NotVisible, &c.Delayed, &c.OldestSent)
+	}, queueCounts, p.Now, p.ID, p.RetainedAfter)
 }
 
 // MessagesSend inserts messages in one transaction.

@@ -33,15 +33,9 @@ func (db *DB) TopicCreate(ctx context.Context, r *store.TopicRow) error {
 	})
 }
 
-// TopicGet returns a topic.
+// TopicGet returns a topic (SNS Publish reads it on every call: the statement is prepared once).
 func (db *DB) TopicGet(ctx context.Context, arn string) (*store.TopicRow, error) {
-	var out *store.TopicRow
-	err := db.read(ctx, func(c *sql.Conn) error {
-		var err error
-		out, err = scanTopic(c.QueryRowContext(ctx, `SELECT `+topicColumns+` FROM topics WHERE arn = ?`, arn))
-		return notFound(err)
-	})
-	return out, err
+	return readRow(ctx, db, scanTopic, `SELECT `+topicColumns+` FROM topics WHERE arn = ?`, arn)
 }
 
 // TopicList returns an account's topics by ARN.
@@ -122,23 +116,20 @@ func (db *DB) SubscriptionList(ctx context.Context, p *store.SubscriptionListPar
 		limit = -1
 	}
 	var out []*store.SubscriptionRow
-	err := db.read(ctx, func(c *sql.Conn) error {
-		rows, err := c.QueryContext(ctx, `SELECT `+subColumns+` FROM subscriptions
-			WHERE account = ? AND (? = '' OR topic_arn = ?) AND arn > ? ORDER BY arn LIMIT ?`, p.Account, p.TopicARN, p.TopicARN, p.After, limit)
+	// Prepared once: SNS Publish lists a topic's subscriptions on every call.
+	err := db.readRows(ctx, func(rows *sql.Rows) error {
+		r, err := scanSubscription(rows)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			r, err := scanSubscription(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, r)
-		}
-		return rows.Err()
-	})
-	return out, err
+		out = append(out, r)
+		return nil
+	}, `SELECT `+subColumns+` FROM subscriptions
+			WHERE account = ? AND (? = '' OR topic_arn = ?) AND arn > ? ORDER BY arn LIMIT ?`, p.Account, p.TopicARN, p.TopicARN, p.After, limit)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // SubscriptionUpdate replaces a subscription's attributes and confirmation.

@@ -94,6 +94,62 @@ func TestQueues(t *testing.T) {
 	})
 }
 
+// TestQueueCountsRetention: the counts leave out the messages past the retention period that
+// no sweep has deleted yet, in every state, and the oldest message is the oldest retained one
+// that is visible or in flight (a delayed message is not counted as waiting).
+func TestQueueCountsRetention(t *testing.T) {
+	Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		q := newQueue(t, s, "q", false)
+		other := newQueue(t, s, "other", false)
+		sendN(t, s, other, 3, "", 100)
+		var msgs []*store.Message
+		for i, m := range []struct{ sent, visible int64 }{
+			{100, 100}, {200, 200}, // sent before the retention start (250)
+			{300, 9000}, {400, 400}, {500, 500}, {600, 9000}, {700, 700},
+		} {
+			msgs = append(msgs, &store.Message{MessageID: fmt.Sprintf("r%d", i), Body: "b", MD5Body: "x", SentAt: m.sent, VisibleAt: m.visible})
+		}
+		if _, err := s.MessagesSend(ctx, &store.MessagesSendParams{QueueID: q.ID, Messages: msgs, Now: 700}); err != nil {
+			t.Fatalf("send: %v", err)
+		}
+		counts := func(now, retainedAfter int64) store.QueueCounts {
+			t.Helper()
+			c, err := s.QueueCounts(ctx, &store.QueueCountsParams{ID: q.ID, Now: now, RetainedAfter: retainedAfter})
+			if err != nil {
+				t.Fatalf("counts: %v", err)
+			}
+			return *c
+		}
+		want := store.QueueCounts{Visible: 5, Delayed: 2, OldestSent: 100}
+		if c := counts(1000, 0); c != want {
+			t.Fatalf("counts, all retained = %+v, want %+v", c, want)
+		}
+		want = store.QueueCounts{Visible: 3, Delayed: 2, OldestSent: 400}
+		if c := counts(1000, 250); c != want {
+			t.Fatalf("counts, retained after 250 = %+v, want %+v", c, want)
+		}
+		// Receive everything visible at 1000 (the retention filter of the claim leaves out 100 and
+		// 200): 400, 500 and 700 are in flight.
+		r, err := s.MessagesReceive(ctx, &store.MessagesReceiveParams{QueueID: q.ID, Max: 10, Now: 1000, VisibleAt: 5000, RetainedAfter: 250})
+		if err != nil || len(r.Messages) != 3 {
+			t.Fatalf("receive = %+v, %v", r, err)
+		}
+		want = store.QueueCounts{NotVisible: 3, Delayed: 2, OldestSent: 400}
+		if c := counts(1000, 250); c != want {
+			t.Fatalf("counts after receive = %+v, want %+v", c, want)
+		}
+		// At 9000 the delayed ones are visible and the received ones visible again.
+		want = store.QueueCounts{Visible: 5, OldestSent: 300}
+		if c := counts(9000, 250); c != want {
+			t.Fatalf("counts at 9000 = %+v, want %+v", c, want)
+		}
+		if c := counts(9000, 10000); c != (store.QueueCounts{}) {
+			t.Fatalf("counts with nothing retained = %+v, want zero", c)
+		}
+	})
+}
+
 // TestMessages covers send, receive, delete, visibility, counts, purge, expiry and the move to a
 // dead-letter queue.
 func TestMessages(t *testing.T) {
