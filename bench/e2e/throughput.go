@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -103,7 +104,9 @@ func (b *bench) runThroughput(ctx context.Context, n, senders, profileSecs int, 
 		"server_cpu_seconds": r1(cpu.server.Seconds()), "server_cpu_ms_per_message": r2(cpu.server.Seconds() * 1000 / float64(n)),
 		"server_cores_busy":     r2(cpu.server.Seconds() / elapsed.Seconds()),
 		"functions_cpu_seconds": r1(cpu.functions.Seconds()), "functions_cpu_ms_per_message": r2(cpu.functions.Seconds() * 1000 / float64(n)),
-		"peak_rss_mb": r1(float64(peakRSS) / (1 << 20))})
+		"functions_cpu_ms_per_invocation": r2(cpu.functions.Seconds() * 1000 / float64(n*len(stages))),
+		"cpu_ceiling_messages_per_second": r1(float64(runtime.NumCPU()) * float64(n) / (cpu.server + cpu.functions).Seconds()),
+		"peak_rss_mb":                     r1(float64(peakRSS) / (1 << 20))})
 	if complete != n || notSucceeded != 0 || dlq != 0 {
 		fail("throughput run incomplete: %d of %d runs with five outputs, %d executions not SUCCEEDED, %d messages in the DLQ", complete, n, notSucceeded, dlq)
 	}
