@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -480,61 +481,70 @@ type DataRequest struct {
 	StartTime, EndTime time.Time
 	ScanBy             string
 	MaxDatapoints      int
+	// NextToken continues a call that answered PartialData: the same queries, from the first
+	// datapoint the previous page did not return.
+	NextToken string
 }
 
-// GetMetricData answers MetricStat queries from the stored one-minute sets. Metric math
-// expressions and percentile statistics are refused as not supported.
-func (s *Service) GetMetricData(ctx context.Context, account string, in DataRequest) ([]DataResult, error) {
+// GetMetricData answers MetricStat queries from the stored one-minute sets, at most
+// MaxDatapoints datapoints a call: a result cut short answers PartialData and the call a
+// NextToken, as CloudWatch does. Metric math expressions and percentile statistics are refused
+// as not supported.
+func (s *Service) GetMetricData(ctx context.Context, account string, in DataRequest) ([]DataResult, string, error) {
 	if len(in.Queries) == 0 {
-		return nil, missingParameter("MetricDataQueries")
+		return nil, "", missingParameter("MetricDataQueries")
 	}
 	if len(in.Queries) > MaxMetricDataQueries {
-		return nil, validationError("The collection MetricDataQueries must not have a size greater than %d.", MaxMetricDataQueries)
+		return nil, "", validationError("The collection MetricDataQueries must not have a size greater than %d.", MaxMetricDataQueries)
 	}
 	if in.StartTime.IsZero() || in.EndTime.IsZero() {
-		return nil, missingParameter("StartTime")
+		return nil, "", missingParameter("StartTime")
 	}
 	if !in.StartTime.Before(in.EndTime) {
-		return nil, validationError("The parameter StartTime must be less than the parameter EndTime.")
+		return nil, "", validationError("The parameter StartTime must be less than the parameter EndTime.")
 	}
 	if in.ScanBy != "" && in.ScanBy != "TimestampDescending" && in.ScanBy != "TimestampAscending" {
-		return nil, validationError("1 validation error detected: Value '%s' at 'scanBy' failed to satisfy constraint: Member must satisfy enum value set: [TimestampDescending, TimestampAscending]", in.ScanBy)
+		return nil, "", validationError("1 validation error detected: Value '%s' at 'scanBy' failed to satisfy constraint: Member must satisfy enum value set: [TimestampDescending, TimestampAscending]", in.ScanBy)
 	}
 	maxPoints := in.MaxDatapoints
 	if maxPoints <= 0 {
 		maxPoints = DefaultMaxDatapoints
 	}
+	skip, err := decodeDataToken(in.NextToken)
+	if err != nil {
+		return nil, "", err
+	}
 	ids := map[string]bool{}
 	var out []DataResult
-	total := 0
+	seen, total := 0, 0 // datapoints passed over (returned on earlier pages or this one), returned here
 	for i, q := range in.Queries {
 		if q.ID == "" {
-			return nil, missingParameter(fmt.Sprintf("MetricDataQueries.member.%d.Id", i+1))
+			return nil, "", missingParameter(fmt.Sprintf("MetricDataQueries.member.%d.Id", i+1))
 		}
 		if ids[q.ID] {
-			return nil, validationError("The value %s for parameter MetricDataQueries.member.%d.Id is duplicated.", q.ID, i+1)
+			return nil, "", validationError("The value %s for parameter MetricDataQueries.member.%d.Id is duplicated.", q.ID, i+1)
 		}
 		ids[q.ID] = true
 		if q.Expression != "" {
-			return nil, awserr.NotSupported("ValidationError", "Metric math and Metrics Insights expressions")
+			return nil, "", awserr.NotSupported("ValidationError", "Metric math and Metrics Insights expressions")
 		}
 		if q.Metric == nil {
-			return nil, validationError("Exactly one element of the MetricStat or the Expression must be set for MetricDataQueries.member.%d.", i+1)
+			return nil, "", validationError("Exactly one element of the MetricStat or the Expression must be set for MetricDataQueries.member.%d.", i+1)
 		}
 		if q.ReturnData != nil && !*q.ReturnData {
 			continue
 		}
 		if !isStatistic(q.Stat) {
-			return nil, awserr.NotSupported("ValidationError", fmt.Sprintf("The statistic %q (ceap computes SampleCount, Average, Sum, Minimum and Maximum)", q.Stat))
+			return nil, "", awserr.NotSupported("ValidationError", fmt.Sprintf("The statistic %q (ceap computes SampleCount, Average, Sum, Minimum and Maximum)", q.Stat))
 		}
 		if err := checkPeriod(q.Period, fmt.Sprintf("MetricDataQueries.member.%d.MetricStat.Period", i+1)); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		period := time.Duration(q.Period) * time.Second
 		start := in.StartTime.Truncate(time.Minute)
 		sets, err := s.series(ctx, account, *q.Metric, q.Unit, start, in.EndTime, period)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		keys := make([]int64, 0, len(sets))
 		for k := range sets {
@@ -546,22 +556,50 @@ func (s *Service) GetMetricData(ctx context.Context, account string, in DataRequ
 			}
 			return keys[a] > keys[b]
 		})
+		if seen+len(keys) <= skip && (len(keys) > 0 || seen < skip) {
+			seen += len(keys) // every datapoint went out on an earlier page
+			continue
+		}
 		r := DataResult{ID: q.ID, Label: q.Label, StatusCode: "Complete", Timestamps: []time.Time{}, Values: []float64{}}
 		if r.Label == "" {
 			r.Label = q.Metric.MetricName
 		}
 		for _, k := range keys {
+			if seen < skip {
+				seen++
+				continue
+			}
 			if total == maxPoints {
 				r.StatusCode = "PartialData"
 				break
 			}
 			r.Timestamps = append(r.Timestamps, time.UnixMilli(k).UTC())
 			r.Values = append(r.Values, sets[k].Value(q.Stat))
+			seen++
 			total++
 		}
 		out = append(out, r)
+		if r.StatusCode == "PartialData" {
+			return out, encodeToken(dataTokenPrefix + strconv.Itoa(seen)), nil
+		}
 	}
-	return out, nil
+	return out, "", nil
+}
+
+// dataTokenPrefix starts a GetMetricData NextToken; the rest is the number of datapoints
+// already returned.
+const dataTokenPrefix = "data:"
+
+func decodeDataToken(token string) (int, error) {
+	key, err := decodeToken(token)
+	if err != nil || key == "" {
+		return 0, err
+	}
+	n, convErr := strconv.Atoi(strings.TrimPrefix(key, dataTokenPrefix))
+	if !strings.HasPrefix(key, dataTokenPrefix) || convErr != nil || n < 0 {
+		return 0, awserr.New("InvalidNextToken", "The service couldn't process your request because the next token is invalid.")
+	}
+	return n, nil
 }
 
 // DimensionFilter filters ListMetrics by a dimension's name and, when set, its value.

@@ -49,14 +49,14 @@ func TestPutMetricDataThenStatistics(t *testing.T) {
 		t.Fatalf("daily = %+v (err %v)", dps, err)
 	}
 
-	res, err := f.svc.GetMetricData(ctx, "1", DataRequest{StartTime: start.Add(-15 * time.Minute), EndTime: start, Queries: []DataQuery{
+	res, _, err := f.svc.GetMetricData(ctx, "1", DataRequest{StartTime: start.Add(-15 * time.Minute), EndTime: start, Queries: []DataQuery{
 		{ID: "lat", Metric: &q.Metric, Period: 300, Stat: Maximum},
 		{ID: "hidden", Metric: &q.Metric, Period: 60, Stat: Sum, ReturnData: ptr(false)},
 	}})
 	if err != nil || len(res) != 1 || res[0].Label != "Latency" || len(res[0].Values) != 2 || res[0].Values[0] != 6 || res[0].Values[1] != 40 || res[0].StatusCode != "Complete" {
 		t.Fatalf("metric data = %+v (err %v)", res, err)
 	}
-	if _, err := f.svc.GetMetricData(ctx, "1", DataRequest{StartTime: start.Add(-time.Hour), EndTime: start, Queries: []DataQuery{{ID: "e", Expression: "SUM(METRICS())"}}}); code(err) != "ValidationError" {
+	if _, _, err := f.svc.GetMetricData(ctx, "1", DataRequest{StartTime: start.Add(-time.Hour), EndTime: start, Queries: []DataQuery{{ID: "e", Expression: "SUM(METRICS())"}}}); code(err) != "ValidationError" {
 		t.Fatalf("expression: %v", err)
 	}
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -177,5 +178,61 @@ func TestSDKShapes(t *testing.T) {
 	list, err := cw.ListDashboards(ctx, &cloudwatch.ListDashboardsInput{})
 	if err != nil || len(list.DashboardEntries) != 1 || !list.DashboardEntries[0].LastModified.Equal(t0) || *list.DashboardEntries[0].Size != 14 {
 		t.Fatalf("dashboards = %+v (err %v)", list, err)
+	}
+}
+
+// TestGetMetricDataPages checks MaxDatapoints and NextToken with the SDK's paginator: every
+// datapoint of two queries arrives once, in order, across pages that answer PartialData.
+func TestGetMetricDataPages(t *testing.T) {
+	t.Parallel()
+	clk := clock.NewFake(t0)
+	srv := ceaptest.StartServer(t, ceaptest.WithClock(clk))
+	ctx := context.Background()
+	cw := cloudwatch.NewFromConfig(srv.AWS)
+	var data []types.MetricDatum
+	for i := range 7 {
+		data = append(data,
+			types.MetricDatum{MetricName: aws.String("A"), Value: aws.Float64(float64(i)), Timestamp: aws.Time(t0.Add(-time.Duration(i+1) * time.Minute))},
+			types.MetricDatum{MetricName: aws.String("B"), Value: aws.Float64(float64(100 + i)), Timestamp: aws.Time(t0.Add(-time.Duration(i+1) * time.Minute))})
+	}
+	if _, err := cw.PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String("App"), MetricData: data}); err != nil {
+		t.Fatal(err)
+	}
+	query := func(id, name string) types.MetricDataQuery {
+		return types.MetricDataQuery{Id: aws.String(id), MetricStat: &types.MetricStat{
+			Metric: &types.Metric{Namespace: aws.String("App"), MetricName: aws.String(name)}, Period: aws.Int32(60), Stat: aws.String("Sum")}}
+	}
+	pages := cloudwatch.NewGetMetricDataPaginator(cw, &cloudwatch.GetMetricDataInput{
+		StartTime: aws.Time(t0.Add(-time.Hour)), EndTime: aws.Time(t0), MaxDatapoints: aws.Int32(4), ScanBy: types.ScanByTimestampAscending,
+		MetricDataQueries: []types.MetricDataQuery{query("a", "A"), query("b", "B")}})
+	got := map[string][]float64{}
+	n := 0
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		points := 0
+		for _, r := range page.MetricDataResults {
+			points += len(r.Values)
+			got[*r.Id] = append(got[*r.Id], r.Values...)
+			if r.StatusCode == types.StatusCodePartialData && page.NextToken == nil {
+				t.Fatalf("page %d: PartialData without a NextToken", n)
+			}
+		}
+		if points > 4 {
+			t.Fatalf("page %d has %d datapoints, MaxDatapoints is 4", n, points)
+		}
+	}
+	wantA, wantB := []float64{6, 5, 4, 3, 2, 1, 0}, []float64{106, 105, 104, 103, 102, 101, 100}
+	if n != 4 || fmt.Sprint(got["a"]) != fmt.Sprint(wantA) || fmt.Sprint(got["b"]) != fmt.Sprint(wantB) {
+		t.Fatalf("%d pages: a = %v, b = %v; want 4 pages, a = %v, b = %v", n, got["a"], got["b"], wantA, wantB)
+	}
+	_, err := cw.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{StartTime: aws.Time(t0.Add(-time.Hour)), EndTime: aws.Time(t0),
+		NextToken: aws.String("bm9wZQ"), MetricDataQueries: []types.MetricDataQuery{query("a", "A")}})
+	var bad *types.InvalidNextToken
+	if !errors.As(err, &bad) {
+		t.Fatalf("bad token: %T %v", err, err)
 	}
 }

@@ -91,8 +91,8 @@ func (h *Handler) getMetricData(ctx context.Context, r *protocol.Request) (any, 
 	for i, q := range in.MetricDataQueries {
 		qs[i] = q.domain()
 	}
-	res, err := h.svc.GetMetricData(ctx, r.Caller.Account, alarms.DataRequest{Queries: qs, StartTime: tm(in.StartTime), EndTime: tm(in.EndTime),
-		ScanBy: in.ScanBy, MaxDatapoints: in.MaxDatapoints})
+	res, next, err := h.svc.GetMetricData(ctx, r.Caller.Account, alarms.DataRequest{Queries: qs, StartTime: tm(in.StartTime), EndTime: tm(in.EndTime),
+		ScanBy: in.ScanBy, MaxDatapoints: in.MaxDatapoints, NextToken: in.NextToken})
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +111,11 @@ func (h *Handler) getMetricData(ctx context.Context, r *protocol.Request) (any, 
 		}
 		out[i] = result{ID: d.ID, Label: d.Label, Timestamps: ts, Values: doubles(d.Values), StatusCode: d.StatusCode}
 	}
-	return map[string]any{"MetricDataResults": out, "Messages": []any{}}, nil
+	answer := map[string]any{"MetricDataResults": out, "Messages": []any{}}
+	if next != "" {
+		answer["NextToken"] = next
+	}
+	return answer, nil
 }
 
 func (h *Handler) listMetrics(ctx context.Context, r *protocol.Request) (any, error) {
