@@ -111,7 +111,7 @@ func (s *Service) lookup(ctx context.Context, b *store.BucketRow, key, versionID
 	if err != nil {
 		return nil, internal("get object", err)
 	}
-	o := objectFromRow(row, b)
+	o := s.objectFromRow(row, b)
 	if o.DeleteMarker {
 		if versionID != "" {
 			e := &awserr.Error{Code: "MethodNotAllowed", Message: "The specified method is not allowed against this resource.", Status: 405, Fields: map[string]string{"Method": "GET", "ResourceType": "DeleteMarker"}}

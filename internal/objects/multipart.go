@@ -345,7 +345,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *CompleteInput
 	}
 	s.freeBlobs(ctx, res.Freed)
 	row.Seq, row.IsLatest = res.Seq, true
-	return objectFromRow(&row, b), nil
+	return s.objectFromRow(&row, b), nil
 }
 
 // AbortMultipartUpload discards an upload and its parts.

@@ -180,14 +180,14 @@ func (e *attrsEncoder) str(name, v string) {
 }
 
 // objectFromRow converts a row; b is the object's bucket (for version ids and expiry).
-func objectFromRow(r *store.ObjectRow, b *store.BucketRow) *Object {
-	return withExpiry(listedObject(r, b), r, b)
+func (s *Service) objectFromRow(r *store.ObjectRow, b *store.BucketRow) *Object {
+	return s.withExpiry(listedObject(r, b), r, b)
 }
 
 // withExpiry sets the lifecycle expiry of o, converted from r, and returns o.
-func withExpiry(o *Object, r *store.ObjectRow, b *store.BucketRow) *Object {
+func (s *Service) withExpiry(o *Object, r *store.ObjectRow, b *store.BucketRow) *Object {
 	if b != nil && r.IsLatest && !r.DeleteMarker {
-		if exp, ok := decodeLifecycle(b.Lifecycle).CurrentExpiry(Candidate{Key: r.Key, Size: r.Size, Tags: o.Tags}, r.Created); ok {
+		if exp, ok := s.lifecycles.get(b.Lifecycle).CurrentExpiry(Candidate{Key: r.Key, Size: r.Size, Tags: o.Tags}, r.Created); ok {
 			o.Expiration = &exp
 		}
 	}

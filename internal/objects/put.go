@@ -203,7 +203,7 @@ func (s *Service) commitObject(ctx context.Context, b *store.BucketRow, p *store
 	}
 	s.freeBlobs(ctx, res.Freed)
 	p.Row.Seq, p.Row.IsLatest = res.Seq, true
-	return withExpiry(objectOf(&p.Row, *a, tags, b), &p.Row, b), nil
+	return s.withExpiry(objectOf(&p.Row, *a, tags, b), &p.Row, b), nil
 }
 
 func (s *Service) mapPutError(err error, p *store.ObjectPutParams) error {

@@ -56,6 +56,8 @@ type Service struct {
 	buckets sync.Map
 	// md5 hashes large bodies' MD5s in SIMD lanes while the service runs.
 	md5 md5Lanes
+	// lifecycles keeps buckets' decoded lifecycle rules, for the expiry of every object answer.
+	lifecycles lifecycleCache
 
 	mu         sync.Mutex
 	metricsDay time.Time

@@ -39,7 +39,7 @@ func (s *Service) setTags(ctx context.Context, account, bucket, key, versionID s
 	if err != nil {
 		return "", internal("set tags", err)
 	}
-	return objectFromRow(row, b).VersionID, nil
+	return s.objectFromRow(row, b).VersionID, nil
 }
 
 // GetObjectTagging returns the tags of a version and its version id.
