@@ -99,10 +99,10 @@ type Service struct {
 	region   string
 	interval time.Duration
 
-	// ids caches the ids of groups and streams that Put writes to.
+	// groups caches the ids of the groups that Put writes to. Streams are not cached: Put names
+	// them in its one write, and Step Functions names a new one per execution.
 	mu     sync.Mutex
 	groups map[string]int64
-	stream map[string]int64
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -124,7 +124,7 @@ func New(cfg Config) *Service {
 	}
 	return &Service{
 		store: cfg.Store, clock: clock.Or(cfg.Clock), log: lg.With("component", "logs"), region: region, interval: interval,
-		groups: map[string]int64{}, stream: map[string]int64{},
+		groups: map[string]int64{},
 	}
 }
 
@@ -258,17 +258,7 @@ func nonNil(m map[string]string) map[string]string {
 func (s *Service) forget(account, group string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id, ok := s.groups[account+"\x00"+group]
 	delete(s.groups, account+"\x00"+group)
-	if !ok {
-		return
-	}
-	prefix := strconv.FormatInt(id, 10) + "\x00"
-	for k := range s.stream {
-		if strings.HasPrefix(k, prefix) {
-			delete(s.stream, k)
-		}
-	}
 }
 
 // DeleteLogGroup deletes a log group with its streams and events.
@@ -478,9 +468,6 @@ func (s *Service) DeleteLogStream(ctx context.Context, account, group, name stri
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	delete(s.stream, strconv.FormatInt(g.ID, 10)+"\x00"+name)
-	s.mu.Unlock()
 	err = s.store.LogStreamDelete(ctx, &store.LogStreamGetParams{GroupID: g.ID, Name: name})
 	if errors.Is(err, store.ErrNotFound) {
 		return streamNotFound()
@@ -645,21 +632,31 @@ func (s *Service) PutLogEvents(ctx context.Context, account, group, stream strin
 
 // Put writes events that ceap's own services produce (function output, job output, execution
 // events) to a stream, creating the group and the stream when they are missing, as the AWS
-// services do with their roles' permissions. Events need not be sorted; big batches are split.
+// services do with their roles' permissions. Events need not be sorted. The stream is created
+// and written in one store write.
 func (s *Service) Put(ctx context.Context, account, group, stream string, events []Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	sorted := append([]Event(nil), events...)
+	sorted := make([]store.LogEventRow, len(events))
+	for i, e := range events {
+		msg := e.Message
+		if len(msg)+EventOverhead > MaxEventBytes {
+			msg = truncateUTF8(msg, MaxEventBytes-EventOverhead)
+		}
+		sorted[i] = store.LogEventRow{Timestamp: e.Timestamp, Message: msg}
+	}
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Timestamp < sorted[j].Timestamp })
+	p := &store.LogStreamsPutParams{Now: s.clock.Now().UnixMilli(), Streams: []store.LogStreamEvents{{Name: stream, Events: sorted}}}
 	for attempt := 0; ; attempt++ {
-		gid, sid, err := s.ensure(ctx, account, group, stream)
+		gid, err := s.ensure(ctx, account, group)
 		if err != nil {
 			return err
 		}
-		err = s.putRows(ctx, gid, sid, sorted)
+		p.GroupID = gid
+		err = s.store.LogStreamsPut(ctx, p)
 		if errors.Is(err, store.ErrNotFound) && attempt == 0 {
-			// The group or stream was deleted since it was cached; create it again.
+			// The group was deleted since it was cached; create it again.
 			s.forget(account, group)
 			continue
 		}
@@ -670,26 +667,6 @@ func (s *Service) Put(ctx context.Context, account, group, stream string, events
 	}
 }
 
-func (s *Service) putRows(ctx context.Context, gid, sid int64, events []Event) error {
-	now := s.clock.Now().UnixMilli()
-	for len(events) > 0 {
-		n := min(len(events), MaxBatchEvents)
-		rows := make([]store.LogEventRow, n)
-		for i, e := range events[:n] {
-			msg := e.Message
-			if len(msg)+EventOverhead > MaxEventBytes {
-				msg = truncateUTF8(msg, MaxEventBytes-EventOverhead)
-			}
-			rows[i] = store.LogEventRow{Timestamp: e.Timestamp, Message: msg}
-		}
-		if err := s.store.LogEventPut(ctx, &store.LogEventPutParams{GroupID: gid, StreamID: sid, Now: now, Events: rows}); err != nil {
-			return err
-		}
-		events = events[n:]
-	}
-	return nil
-}
-
 func truncateUTF8(s string, n int) string {
 	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
@@ -697,55 +674,31 @@ func truncateUTF8(s string, n int) string {
 	return s[:n]
 }
 
-// ensure returns the ids of a group and stream, creating them when missing.
-func (s *Service) ensure(ctx context.Context, account, group, stream string) (int64, int64, error) {
+// ensure returns the id of a group, creating it when missing.
+func (s *Service) ensure(ctx context.Context, account, group string) (int64, error) {
 	gkey := account + "\x00" + group
 	s.mu.Lock()
 	gid, ok := s.groups[gkey]
 	s.mu.Unlock()
-	if !ok {
-		g, err := s.store.LogGroupGet(ctx, &store.LogGroupGetParams{Account: account, Name: group})
-		if errors.Is(err, store.ErrNotFound) {
-			g, err = s.store.LogGroupCreate(ctx, &store.LogGroupCreateParams{Row: &store.LogGroupRow{
-				Account: account, Name: group, ARN: s.groupARN(account, group), Created: s.clock.Now().UnixMilli(), Tags: []byte("{}"),
-			}})
-			if errors.Is(err, store.ErrAlreadyExists) {
-				g, err = s.store.LogGroupGet(ctx, &store.LogGroupGetParams{Account: account, Name: group})
-			}
-		}
-		if err != nil {
-			return 0, 0, fmt.Errorf("log group %q: %w", group, err)
-		}
-		gid = g.ID
-		s.mu.Lock()
-		s.groups[gkey] = gid
-		s.mu.Unlock()
-	}
-	skey := strconv.FormatInt(gid, 10) + "\x00" + stream
-	s.mu.Lock()
-	sid, ok := s.stream[skey]
-	s.mu.Unlock()
 	if ok {
-		return gid, sid, nil
+		return gid, nil
 	}
-	st, err := s.store.LogStreamGet(ctx, &store.LogStreamGetParams{GroupID: gid, Name: stream})
+	g, err := s.store.LogGroupGet(ctx, &store.LogGroupGetParams{Account: account, Name: group})
 	if errors.Is(err, store.ErrNotFound) {
-		st, err = s.store.LogStreamCreate(ctx, &store.LogStreamCreateParams{GroupID: gid, Name: stream, Created: s.clock.Now().UnixMilli()})
+		g, err = s.store.LogGroupCreate(ctx, &store.LogGroupCreateParams{Row: &store.LogGroupRow{
+			Account: account, Name: group, ARN: s.groupARN(account, group), Created: s.clock.Now().UnixMilli(), Tags: []byte("{}"),
+		}})
 		if errors.Is(err, store.ErrAlreadyExists) {
-			st, err = s.store.LogStreamGet(ctx, &store.LogStreamGetParams{GroupID: gid, Name: stream})
+			g, err = s.store.LogGroupGet(ctx, &store.LogGroupGetParams{Account: account, Name: group})
 		}
-	}
-	if errors.Is(err, store.ErrNotFound) {
-		s.forget(account, group)
-		return 0, 0, fmt.Errorf("log group %q vanished: %w", group, err)
 	}
 	if err != nil {
-		return 0, 0, fmt.Errorf("log stream %q: %w", stream, err)
+		return 0, fmt.Errorf("log group %q: %w", group, err)
 	}
 	s.mu.Lock()
-	s.stream[skey] = st.ID
+	s.groups[gkey] = g.ID
 	s.mu.Unlock()
-	return gid, st.ID, nil
+	return g.ID, nil
 }
 
 // retentionStart is the earliest event time that a group still shows.

@@ -24,8 +24,25 @@ func TestPutCreatesGroupAndStreamAndSorts(t *testing.T) {
 	if err := s.Put(ctx, "acct", "/aws/lambda/f", "2026/03/01/[$LATEST]abc", []Event{{now + 2, "END"}, {now, "START"}, {now + 1, "hello"}}); err != nil {
 		t.Fatal(err)
 	}
-	// A second Put reuses the cached ids; after the group is deleted Put creates it again.
+	// A second Put appends to the stream; after the stream or the group is deleted Put creates
+	// it again.
 	if err := s.Put(ctx, "acct", "/aws/lambda/f", "2026/03/01/[$LATEST]abc", []Event{{now + 3, "REPORT"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(ctx, "acct", "/aws/lambda/f", "gone", []Event{{now, "deleted"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteLogStream(ctx, "acct", "/aws/lambda/f", "gone"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(ctx, "acct", "/aws/lambda/f", "gone", []Event{{now + 1, "back"}}); err != nil {
+		t.Fatal(err)
+	}
+	back, err := s.GetLogEvents(ctx, "acct", GetLogEventsInput{Group: "/aws/lambda/f", Stream: "gone", StartFromHead: true})
+	if err != nil || len(back.Events) != 1 || back.Events[0].Message != "back" {
+		t.Fatalf("recreated stream = %+v, %v", back, err)
+	}
+	if err := s.DeleteLogStream(ctx, "acct", "/aws/lambda/f", "gone"); err != nil {
 		t.Fatal(err)
 	}
 	out, err := s.FilterLogEvents(ctx, "acct", FilterLogEventsInput{Group: "/aws/lambda/f"})

@@ -36,6 +36,12 @@ type LogStore interface {
 	// events are stored in blocks (see LogBlock): appended to the stream's latest block while it is
 	// small (LogBlockAppendBytes) and they follow it, in new blocks otherwise.
 	LogEventPut(ctx context.Context, p *LogEventPutParams) error
+	// LogStreamsPut appends events to several streams of a group by name, creating the streams
+	// that are missing (with Now as their creation time), all in one write; each stream's events
+	// are stored as LogEventPut stores them. ErrNotFound when the group is missing (then nothing
+	// is written). It serves writers that name a new stream per batch (Step Functions' execution
+	// logs), which would otherwise pay a read and two writes per stream.
+	LogStreamsPut(ctx context.Context, p *LogStreamsPutParams) error
 	// LogEventScan returns the events of a group in (time, id) order after (AfterTime, AfterID),
 	// with Start <= time < End (End 0: no bound), restricted to StreamIDs when given, whose message
 	// contains every string of Contains and satisfies Match (when set). It stops at Limit events,
@@ -141,6 +147,19 @@ type LogEventPutParams struct {
 	StreamID int64
 	Now      int64 // the ingestion time
 	Events   []LogEventRow
+}
+
+// LogStreamsPutParams are the arguments of LogStreamsPut.
+type LogStreamsPutParams struct {
+	GroupID int64
+	Now     int64 // the ingestion time, and the creation time of new streams
+	Streams []LogStreamEvents
+}
+
+// LogStreamEvents are events for one stream, by name.
+type LogStreamEvents struct {
+	Name   string
+	Events []LogEventRow
 }
 
 // LogEventScanParams are the arguments of LogEventScan.

@@ -180,55 +180,98 @@ func (db *DB) LogStreamDelete(ctx context.Context, p *store.LogStreamGetParams) 
 
 // LogEventPut appends events to a stream: to the stream's latest block when it is small and the
 // events follow it, else in new blocks. The stream's row, updated first, serializes the puts to
-// one stream.
+// LogEventPut appends events to a stream: to the stream's latest block when it is small and the
+// events follow it, else in new blocks.
 func (db *DB) LogEventPut(ctx context.Context, p *store.LogEventPutParams) error {
 	if len(p.Events) == 0 {
 		return nil
 	}
 	events := store.SortLogEvents(p.Events)
-	first, last := events[0].Timestamp, events[len(events)-1].Timestamp
-	var bytes int64
-	for _, e := range events {
-		bytes += int64(len(e.Message))
-	}
 	return db.write(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE log_streams SET
-				first_event = CASE WHEN first_event = 0 OR first_event > $1 THEN $1 ELSE first_event END,
-				last_event = greatest(last_event, $2), last_ingestion = $3, stored_bytes = stored_bytes + $4
-			WHERE id = $5 AND group_id = $6`, first, last, p.Now, bytes, p.StreamID, p.GroupID)
-		if err != nil {
+		if err := appendLogEvents(ctx, tx, p.GroupID, p.StreamID, p.Now, events); err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 0 {
-			return store.ErrNotFound
-		}
-		tail := &store.LogBlockTail{}
-		err = tx.QueryRow(ctx, `SELECT id, first_ts, last_ts, count, bytes FROM log_blocks
-			WHERE stream_id = $1 ORDER BY last_ts DESC, id DESC LIMIT 1`, p.StreamID).Scan(&tail.ID, &tail.First, &tail.Last, &tail.Count, &tail.Bytes)
-		if errors.Is(err, pgx.ErrNoRows) {
-			tail = nil
-		} else if err != nil {
-			return err
-		}
-		if store.LogBlockAppends(tail, events) {
-			data := store.AppendLogBlock(nil, tail.First, events, p.Now)
-			if _, err := tx.Exec(ctx, `UPDATE log_blocks SET data = data || $1, last_ts = $2, count = count + $3, bytes = bytes + $4 WHERE id = $5`,
-				string(data), last, len(events), len(data), tail.ID); err != nil {
-				return err
-			}
-		} else {
-			batch := &pgx.Batch{}
-			for _, b := range store.SplitLogBlocks(events, p.Now) {
-				batch.Queue(`INSERT INTO log_blocks (group_id, stream_id, first_ts, last_ts, count, bytes, data) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-					p.GroupID, p.StreamID, b.First, b.Last, b.Count, len(b.Data), b.Data)
-			}
-			if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-				return err
-			}
-		}
-		_, err = tx.Exec(ctx, `UPDATE log_groups SET stored_bytes = stored_bytes + $1 WHERE id = $2`, bytes, p.GroupID)
+		_, err := tx.Exec(ctx, `UPDATE log_groups SET stored_bytes = stored_bytes + $1 WHERE id = $2`, logBytes(events), p.GroupID)
 		return err
 	})
+}
+
+// LogStreamsPut creates the missing streams and appends events to each, in one transaction.
+func (db *DB) LogStreamsPut(ctx context.Context, p *store.LogStreamsPutParams) error {
+	sorted := make([][]store.LogEventRow, len(p.Streams))
+	var bytes int64
+	for i, st := range p.Streams {
+		sorted[i] = store.SortLogEvents(st.Events)
+		bytes += logBytes(sorted[i])
+	}
+	return db.write(ctx, func(tx pgx.Tx) error {
+		var one int
+		if err := tx.QueryRow(ctx, `SELECT 1 FROM log_groups WHERE id = $1`, p.GroupID).Scan(&one); err != nil {
+			return notFound(err)
+		}
+		for i, st := range p.Streams {
+			var id int64
+			// A stream that exists keeps its creation time: the upsert only hands back its id.
+			err := tx.QueryRow(ctx, `INSERT INTO log_streams (group_id, name, created) VALUES ($1, $2, $3)
+				ON CONFLICT (group_id, name) DO UPDATE SET created = log_streams.created RETURNING id`, p.GroupID, st.Name, p.Now).Scan(&id)
+			if err != nil {
+				return err
+			}
+			if err := appendLogEvents(ctx, tx, p.GroupID, id, p.Now, sorted[i]); err != nil {
+				return err
+			}
+		}
+		_, err := tx.Exec(ctx, `UPDATE log_groups SET stored_bytes = stored_bytes + $1 WHERE id = $2`, bytes, p.GroupID)
+		return err
+	})
+}
+
+// logBytes is the stored size of events: their messages' bytes.
+func logBytes(events []store.LogEventRow) int64 {
+	var n int64
+	for _, e := range events {
+		n += int64(len(e.Message))
+	}
+	return n
+}
+
+// appendLogEvents appends events (in time order) to a stream's blocks inside tx and updates the
+// stream's times and size (not the group's size: the caller adds that once per write).
+func appendLogEvents(ctx context.Context, tx pgx.Tx, groupID, streamID, now int64, events []store.LogEventRow) error {
+	if len(events) == 0 {
+		return nil
+	}
+	first, last := events[0].Timestamp, events[len(events)-1].Timestamp
+	tag, err := tx.Exec(ctx, `UPDATE log_streams SET
+			first_event = CASE WHEN first_event = 0 OR first_event > $1 THEN $1 ELSE first_event END,
+			last_event = greatest(last_event, $2), last_ingestion = $3, stored_bytes = stored_bytes + $4
+		WHERE id = $5 AND group_id = $6`, first, last, now, logBytes(events), streamID, groupID)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrNotFound
+	}
+	tail := &store.LogBlockTail{}
+	err = tx.QueryRow(ctx, `SELECT id, first_ts, last_ts, count, bytes FROM log_blocks
+		WHERE stream_id = $1 ORDER BY last_ts DESC, id DESC LIMIT 1`, streamID).Scan(&tail.ID, &tail.First, &tail.Last, &tail.Count, &tail.Bytes)
+	if errors.Is(err, pgx.ErrNoRows) {
+		tail = nil
+	} else if err != nil {
+		return err
+	}
+	if store.LogBlockAppends(tail, events) {
+		data := store.AppendLogBlock(nil, tail.First, events, now)
+		_, err := tx.Exec(ctx, `UPDATE log_blocks SET data = data || $1, last_ts = $2, count = count + $3, bytes = bytes + $4 WHERE id = $5`,
+			string(data), last, len(events), len(data), tail.ID)
+		return err
+	}
+	batch := &pgx.Batch{}
+	for _, b := range store.SplitLogBlocks(events, now) {
+		batch.Queue(`INSERT INTO log_blocks (group_id, stream_id, first_ts, last_ts, count, bytes, data) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			groupID, streamID, b.First, b.Last, b.Count, len(b.Data), b.Data)
+	}
+	return tx.SendBatch(ctx, batch).Close()
 }
 
 // logScanBatch is how many blocks one query of a scan reads; the scan goes on after the last

@@ -211,65 +211,92 @@ func (db *DB) LogEventPut(ctx context.Context, p *store.LogEventPutParams) error
 		return nil
 	}
 	events := store.SortLogEvents(p.Events)
-	first, last := events[0].Timestamp, events[len(events)-1].Timestamp
-	var bytes int64
-	for _, e := range events {
-		bytes += int64(len(e.Message))
-	}
 	return db.write(ctx, func(tx *sql.Tx) error {
-		upd, err := db.stmt(ctx, tx, `UPDATE log_streams SET
-				first_event = CASE WHEN first_event = 0 OR first_event > ? THEN ? ELSE first_event END,
-				last_event = max(last_event, ?), last_ingestion = ?, stored_bytes = stored_bytes + ?
-			WHERE id = ? AND group_id = ?`)
-		if err != nil {
+		if err := db.appendLogEvents(ctx, tx, p.GroupID, p.StreamID, p.Now, events); err != nil {
 			return err
 		}
-		res, err := upd.ExecContext(ctx, first, first, last, p.Now, bytes, p.StreamID, p.GroupID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return store.ErrNotFound
-		}
-		tailQ, err := db.stmt(ctx, tx, `SELECT id, first_ts, last_ts, count, bytes FROM log_blocks
-			WHERE stream_id = ? ORDER BY last_ts DESC, id DESC LIMIT 1`)
-		if err != nil {
-			return err
-		}
-		tail := &store.LogBlockTail{}
-		err = tailQ.QueryRowContext(ctx, p.StreamID).Scan(&tail.ID, &tail.First, &tail.Last, &tail.Count, &tail.Bytes)
-		if errors.Is(err, sql.ErrNoRows) {
-			tail = nil
-		} else if err != nil {
-			return err
-		}
-		if store.LogBlockAppends(tail, events) {
-			data := store.AppendLogBlock(nil, tail.First, events, p.Now)
-			app, err := db.stmt(ctx, tx, `UPDATE log_blocks SET data = data || ?, last_ts = ?, count = count + ?, bytes = bytes + ? WHERE id = ?`)
-			if err != nil {
-				return err
-			}
-			if _, err := app.ExecContext(ctx, string(data), last, len(events), len(data), tail.ID); err != nil {
-				return err
-			}
-		} else {
-			ins, err := db.stmt(ctx, tx, `INSERT INTO log_blocks (group_id, stream_id, first_ts, last_ts, count, bytes, data) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-			if err != nil {
-				return err
-			}
-			for _, b := range store.SplitLogBlocks(events, p.Now) {
-				if _, err := ins.ExecContext(ctx, p.GroupID, p.StreamID, b.First, b.Last, b.Count, len(b.Data), b.Data); err != nil {
-					return err
-				}
-			}
-		}
-		grp, err := db.stmt(ctx, tx, `UPDATE log_groups SET stored_bytes = stored_bytes + ? WHERE id = ?`)
-		if err != nil {
-			return err
-		}
-		_, err = grp.ExecContext(ctx, bytes, p.GroupID)
+		_, err := db.txExec(ctx, tx, `UPDATE log_groups SET stored_bytes = stored_bytes + ? WHERE id = ?`, logBytes(events), p.GroupID)
 		return err
 	})
+}
+
+// LogStreamsPut creates the missing streams and appends events to each, in one write.
+func (db *DB) LogStreamsPut(ctx context.Context, p *store.LogStreamsPutParams) error {
+	sorted := make([][]store.LogEventRow, len(p.Streams))
+	var bytes int64
+	for i, st := range p.Streams {
+		sorted[i] = store.SortLogEvents(st.Events)
+		bytes += logBytes(sorted[i])
+	}
+	return db.write(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := db.txRow(ctx, tx, `SELECT 1 FROM log_groups WHERE id = ?`, p.GroupID).Scan(&one); err != nil {
+			return notFound(err)
+		}
+		for i, st := range p.Streams {
+			var id int64
+			// A stream that exists keeps its creation time: the upsert only hands back its id.
+			err := db.txRow(ctx, tx, `INSERT INTO log_streams (group_id, name, created) VALUES (?, ?, ?)
+				ON CONFLICT (group_id, name) DO UPDATE SET created = created RETURNING id`, p.GroupID, st.Name, p.Now).Scan(&id)
+			if err != nil {
+				return err
+			}
+			if err := db.appendLogEvents(ctx, tx, p.GroupID, id, p.Now, sorted[i]); err != nil {
+				return err
+			}
+		}
+		_, err := db.txExec(ctx, tx, `UPDATE log_groups SET stored_bytes = stored_bytes + ? WHERE id = ?`, bytes, p.GroupID)
+		return err
+	})
+}
+
+// logBytes is the stored size of events: their messages' bytes.
+func logBytes(events []store.LogEventRow) int64 {
+	var n int64
+	for _, e := range events {
+		n += int64(len(e.Message))
+	}
+	return n
+}
+
+// appendLogEvents appends events (in time order) to a stream's blocks inside tx and updates the
+// stream's times and size (not the group's size: the caller adds that once per write).
+func (db *DB) appendLogEvents(ctx context.Context, tx *sql.Tx, groupID, streamID, now int64, events []store.LogEventRow) error {
+	if len(events) == 0 {
+		return nil
+	}
+	first, last := events[0].Timestamp, events[len(events)-1].Timestamp
+	res, err := db.txExec(ctx, tx, `UPDATE log_streams SET
+			first_event = CASE WHEN first_event = 0 OR first_event > ? THEN ? ELSE first_event END,
+			last_event = max(last_event, ?), last_ingestion = ?, stored_bytes = stored_bytes + ?
+		WHERE id = ? AND group_id = ?`, first, first, last, now, logBytes(events), streamID, groupID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	tail := &store.LogBlockTail{}
+	err = db.txRow(ctx, tx, `SELECT id, first_ts, last_ts, count, bytes FROM log_blocks
+		WHERE stream_id = ? ORDER BY last_ts DESC, id DESC LIMIT 1`, streamID).Scan(&tail.ID, &tail.First, &tail.Last, &tail.Count, &tail.Bytes)
+	if errors.Is(err, sql.ErrNoRows) {
+		tail = nil
+	} else if err != nil {
+		return err
+	}
+	if store.LogBlockAppends(tail, events) {
+		data := store.AppendLogBlock(nil, tail.First, events, now)
+		_, err := db.txExec(ctx, tx, `UPDATE log_blocks SET data = data || ?, last_ts = ?, count = count + ?, bytes = bytes + ? WHERE id = ?`,
+			string(data), last, len(events), len(data), tail.ID)
+		return err
+	}
+	for _, b := range store.SplitLogBlocks(events, now) {
+		if _, err := db.txExec(ctx, tx, `INSERT INTO log_blocks (group_id, stream_id, first_ts, last_ts, count, bytes, data) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			groupID, streamID, b.First, b.Last, b.Count, len(b.Data), b.Data); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // LogEventScan reads the blocks of a group that overlap the time range, in order, and merges

@@ -380,3 +380,73 @@ func slicesIndex(s []int64, v int64) int {
 	}
 	return -1
 }
+
+// TestLogStreamsPut: one call creates the missing streams, appends to an existing one without
+// changing its creation time, keeps each stream's events in time order, adds every stream's
+// bytes to the group, and writes nothing when the group is missing.
+func TestLogStreamsPut(t *testing.T) {
+	Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		g, err := s.LogGroupCreate(ctx, &store.LogGroupCreateParams{Row: logGroup("a", "/aws/vendedlogs/states/m")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		old, err := s.LogStreamCreate(ctx, &store.LogStreamCreateParams{GroupID: g.ID, Name: "old", Created: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.LogEventPut(ctx, &store.LogEventPutParams{GroupID: g.ID, StreamID: old.ID, Now: 10, Events: []store.LogEventRow{{Timestamp: 8, Message: "first"}}}); err != nil {
+			t.Fatal(err)
+		}
+		err = s.LogStreamsPut(ctx, &store.LogStreamsPutParams{GroupID: g.ID, Now: 100, Streams: []store.LogStreamEvents{
+			{Name: "new-1", Events: []store.LogEventRow{{Timestamp: 60, Message: "b"}, {Timestamp: 50, Message: "a"}}},
+			{Name: "old", Events: []store.LogEventRow{{Timestamp: 9, Message: "second"}}},
+			{Name: "new-2", Events: []store.LogEventRow{{Timestamp: 70, Message: "c"}}},
+		}})
+		if err != nil {
+			t.Fatalf("put: %v", err)
+		}
+		want := map[string]struct {
+			created, first, last, bytes int64
+			messages                    string
+		}{
+			"new-1": {100, 50, 60, 2, "a b"},
+			"new-2": {100, 70, 70, 1, "c"},
+			"old":   {5, 8, 9, 11, "first second"},
+		}
+		for name, w := range want {
+			st, err := s.LogStreamGet(ctx, &store.LogStreamGetParams{GroupID: g.ID, Name: name})
+			if err != nil {
+				t.Fatalf("get %s: %v", name, err)
+			}
+			if st.Created != w.created || st.FirstEvent != w.first || st.LastEvent != w.last || st.StoredBytes != w.bytes || st.LastIngestion != 100 {
+				t.Fatalf("stream %s = %+v, want %+v", name, st, w)
+			}
+			res, err := s.LogEventScan(ctx, &store.LogEventScanParams{GroupID: g.ID, StreamIDs: []int64{st.ID}})
+			if err != nil {
+				t.Fatalf("scan %s: %v", name, err)
+			}
+			var msgs []string
+			for _, e := range res.Events {
+				msgs = append(msgs, e.Message)
+			}
+			if got := strings.Join(msgs, " "); got != w.messages {
+				t.Fatalf("events of %s = %q, want %q", name, got, w.messages)
+			}
+		}
+		gr, err := s.LogGroupGet(ctx, &store.LogGroupGetParams{Account: "a", Name: g.Name})
+		if err != nil || gr.StoredBytes != 5+2+6+1 {
+			t.Fatalf("group = %+v, %v; want 14 stored bytes", gr, err)
+		}
+		if err := s.LogGroupDelete(ctx, &store.LogGroupGetParams{Account: "a", Name: g.Name}); err != nil {
+			t.Fatal(err)
+		}
+		err = s.LogStreamsPut(ctx, &store.LogStreamsPutParams{GroupID: g.ID, Now: 200, Streams: []store.LogStreamEvents{{Name: "late", Events: []store.LogEventRow{{Timestamp: 1, Message: "x"}}}}})
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("put to a deleted group: %v, want ErrNotFound", err)
+		}
+		if _, err := s.LogStreamGet(ctx, &store.LogStreamGetParams{GroupID: g.ID, Name: "late"}); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("stream of a failed put: %v, want ErrNotFound", err)
+		}
+	})
+}
