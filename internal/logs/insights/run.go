@@ -463,3 +463,15 @@ func (s *sink) push(r *record) bool {
 func (s *sink) flush()             {}
 func (s *sink) successor() stage   { return nil }
 func (s *sink) setSuccessor(stage) {}
+
+// Discover returns the fields that Insights discovers in a message (a JSON object's members,
+// nested ones with dotted names), as GetLogRecord shows them beside the system fields.
+func Discover(msg string) map[string]string {
+	rec := &record{fields: map[string]Value{}}
+	discover(rec, msg)
+	out := make(map[string]string, len(rec.fields))
+	for k, v := range rec.fields {
+		out[k] = v.String()
+	}
+	return out
+}
