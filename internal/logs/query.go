@@ -119,6 +119,7 @@ type Queries struct {
 
 	mu      sync.Mutex
 	queries map[string]*queryRun // by id
+	started int64                // queries started, for their order
 	defs    map[string]*QueryDefinition
 	// defAccount is the account of each definition, by id.
 	defAccount map[string]string
@@ -126,6 +127,7 @@ type Queries struct {
 
 type queryRun struct {
 	id, account string
+	seq         int64
 	text        string
 	groups      []string
 	created     time.Time
@@ -214,6 +216,8 @@ func (q *Queries) StartQuery(ctx context.Context, account string, in StartQueryI
 		q.mu.Unlock()
 		return "", awserr.New("LimitExceededException", "Account maximum query concurrency limit of [%d] reached.", MaxConcurrentQueries)
 	}
+	q.started++
+	r.seq = q.started
 	qctx, cancel := context.WithTimeout(q.ctx, MaxQueryDuration)
 	r.cancel = cancel
 	q.queries[r.id] = r
@@ -465,11 +469,15 @@ func (q *Queries) DescribeQueries(_ context.Context, account string, in Describe
 	now := q.svc.clock.Now()
 	q.mu.Lock()
 	q.prune(account, now)
-	var out []QueryInfo
+	var runs []*queryRun
 	for _, r := range q.queries {
-		if r.account != account || in.Status != "" && r.status != in.Status || in.Group != "" && !contains(r.groups, in.Group) {
-			continue
+		if r.account == account && (in.Status == "" || r.status == in.Status) && (in.Group == "" || contains(r.groups, in.Group)) {
+			runs = append(runs, r)
 		}
+	}
+	sort.Slice(runs, func(i, j int) bool { return runs[i].seq > runs[j].seq })
+	out := make([]QueryInfo, 0, len(runs))
+	for _, r := range runs {
 		info := QueryInfo{ID: r.id, Query: r.text, Status: r.status, Created: r.created.UnixMilli(), BytesScanned: r.stats.BytesScanned}
 		if len(r.groups) > 0 {
 			info.Group = r.groups[0]
@@ -482,12 +490,6 @@ func (q *Queries) DescribeQueries(_ context.Context, account string, in Describe
 		out = append(out, info)
 	}
 	q.mu.Unlock()
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Created != out[j].Created {
-			return out[i].Created > out[j].Created
-		}
-		return out[i].ID < out[j].ID
-	})
 	return pageOf(out, offset, limit)
 }
 

@@ -1,6 +1,7 @@
 // Package logs serves the CloudWatch Logs API (awsJson 1.1, target prefix Logs_20140328): it
-// decodes each operation's input, calls the logs service, and encodes the output with the member
-// names of botocore's logs model. It holds no domain logic and no state.
+// decodes each operation's input, calls the logs service (and its Logs Insights query runner),
+// and encodes the output with the member names of botocore's logs model. It holds no domain
+// logic and no state of its own.
 package logs
 
 import (
@@ -16,31 +17,40 @@ import (
 
 // Handler serves the CloudWatch Logs API.
 type Handler struct {
-	svc *logs.Service
-	rpc *protocol.RPCService
+	svc     *logs.Service
+	queries *logs.Queries
+	rpc     *protocol.RPCService
 }
 
 // New returns the handler of svc.
 func New(svc *logs.Service, log *slog.Logger) *Handler {
-	h := &Handler{svc: svc}
+	h := &Handler{svc: svc, queries: logs.NewQueries(svc, log)}
 	h.rpc = &protocol.RPCService{Key: protocol.Logs, Log: log, Ops: map[string]protocol.Op{
-		"CreateLogGroup":        h.createLogGroup,
-		"DeleteLogGroup":        h.deleteLogGroup,
-		"DescribeLogGroups":     h.describeLogGroups,
-		"PutRetentionPolicy":    h.putRetentionPolicy,
-		"DeleteRetentionPolicy": h.deleteRetentionPolicy,
-		"CreateLogStream":       h.createLogStream,
-		"DeleteLogStream":       h.deleteLogStream,
-		"DescribeLogStreams":    h.describeLogStreams,
-		"PutLogEvents":          h.putLogEvents,
-		"GetLogEvents":          h.getLogEvents,
-		"FilterLogEvents":       h.filterLogEvents,
-		"TagResource":           h.tagResource,
-		"UntagResource":         h.untagResource,
-		"ListTagsForResource":   h.listTagsForResource,
-		"TagLogGroup":           h.tagLogGroup,
-		"UntagLogGroup":         h.untagLogGroup,
-		"ListTagsLogGroup":      h.listTagsLogGroup,
+		"CreateLogGroup":           h.createLogGroup,
+		"DeleteLogGroup":           h.deleteLogGroup,
+		"DescribeLogGroups":        h.describeLogGroups,
+		"PutRetentionPolicy":       h.putRetentionPolicy,
+		"DeleteRetentionPolicy":    h.deleteRetentionPolicy,
+		"CreateLogStream":          h.createLogStream,
+		"DeleteLogStream":          h.deleteLogStream,
+		"DescribeLogStreams":       h.describeLogStreams,
+		"PutLogEvents":             h.putLogEvents,
+		"GetLogEvents":             h.getLogEvents,
+		"FilterLogEvents":          h.filterLogEvents,
+		"TagResource":              h.tagResource,
+		"UntagResource":            h.untagResource,
+		"ListTagsForResource":      h.listTagsForResource,
+		"TagLogGroup":              h.tagLogGroup,
+		"UntagLogGroup":            h.untagLogGroup,
+		"ListTagsLogGroup":         h.listTagsLogGroup,
+		"StartQuery":               h.startQuery,
+		"GetQueryResults":          h.getQueryResults,
+		"StopQuery":                h.stopQuery,
+		"DescribeQueries":          h.describeQueries,
+		"GetLogRecord":             h.getLogRecord,
+		"PutQueryDefinition":       h.putQueryDefinition,
+		"DescribeQueryDefinitions": h.describeQueryDefinitions,
+		"DeleteQueryDefinition":    h.deleteQueryDefinition,
 	}}
 	return h
 }
