@@ -3,7 +3,7 @@
 # with examples/ceap/deploy.sh --fast, then runs the runbook's paths — a message through the
 # realtime workflow (five outputs, SUCCEEDED, counted by get-metric-statistics), the deployed alarms
 # and dashboard (an alarm's notification reaching a subscribed queue), the express failure path to
-# the DLQ, the DLQ
+# the DLQ, Logs Insights queries (the saved runbook queries) over the stage logs, the DLQ
 # procedure, pause and resume of the pipe, the batch workflow with its Glue stage, a standard
 # failure reported through the failure rule and topic, and redrive after the fix. Exits non-zero
 # on the first result that is not as expected.
@@ -101,6 +101,39 @@ farn=$(aws stepfunctions list-executions --state-machine-arn "$SM" --status-filt
 [ "$(aws stepfunctions describe-execution --execution-arn "$farn" --query error --output text)" = InjectedFailure ] || fail "failed execution's error"
 aws stepfunctions get-execution-history --execution-arn "$farn" --max-results 100 | jq -e '[.events[] | select(.type=="TaskFailed")] | length >= 3' >/dev/null || fail "history lacks the retried TaskFailed events"
 ok "each attempt FAILED with InjectedFailure after its retries"
+
+# --- Logs Insights: the saved runbook queries over the stage functions' logs -----------------------
+# insights QUERY GROUP...: runs QUERY over the last hour of the groups, polls until Complete and
+# prints the rows as JSON objects.
+insights() {
+  local q=$1 id out st; shift
+  id=$(aws logs start-query --log-group-names "$@" --start-time $(( $(date +%s) - 3600 )) --end-time $(( $(date +%s) + 60 )) \
+    --query-string "$q" --query queryId --output text) || return 1
+  for _ in $(seq 1 60); do
+    out=$(aws logs get-query-results --query-id "$id")
+    st=$(jq -r .status <<<"$out")
+    case $st in
+      Complete) jq -c '[.results[] | map({(.field): .value}) | add]' <<<"$out"; return 0 ;;
+      Scheduled|Running) sleep 1 ;;
+      *) echo "query $id ended $st" >&2; return 1 ;;
+    esac
+  done
+  return 1
+}
+def=$(aws logs describe-query-definitions --query-definition-name-prefix CEAP/realtime/duration-by-stage --query 'queryDefinitions[0]')
+mapfile -t stage_groups < <(jq -r '.logGroupNames[]' <<<"$def")
+[ "${#stage_groups[@]}" = 5 ] || fail "saved query CEAP/realtime/duration-by-stage has ${#stage_groups[@]} log groups, want 5"
+rows=$(insights "$(jq -r .queryString <<<"$def")" "${stage_groups[@]}") || fail "duration-by-stage query did not complete"
+jq -e 'length == 5 and all(.[]; (.stage | length > 0) and (."avg(duration)" | tonumber >= 0) and has("max(duration)") and has("min(duration)"))' <<<"$rows" >/dev/null \
+  || fail "duration-by-stage rows: $rows"
+ok "saved query duration-by-stage: a row per stage ($(jq -r 'map(.stage) | join(", ")' <<<"$rows"))"
+rows=$(insights $'fields @timestamp, executionId, stage, errorMessage\n| filter status = "FAILED"\n| sort @timestamp desc\n| limit 50' "${stage_groups[@]}") \
+  || fail "failed-executions query did not complete"
+jq -e 'length >= 1 and all(.[]; (.executionId | length > 0) and (.stage | length > 0))' <<<"$rows" >/dev/null || fail "failed-executions rows: $rows"
+ok "runbook query Find Failed Executions: $(jq length <<<"$rows") failed stage runs"
+err=$(aws logs start-query --log-group-names "${stage_groups[0]}" --start-time 0 --end-time 1 --query-string 'fields @message | filter' 2>&1 || true)
+grep -q MalformedQueryException <<<"$err" || fail "a malformed query answered: $err"
+ok "a malformed query answers MalformedQueryException"
 
 # --- the runbook's DLQ procedure ---------------------------------------------------------------
 aws sqs receive-message --queue-url "$DLQ" --max-number-of-messages 10 --visibility-timeout 300 \
