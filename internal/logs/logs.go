@@ -99,10 +99,13 @@ type Service struct {
 	region   string
 	interval time.Duration
 
-	// groups caches the ids of the groups that Put writes to. Streams are not cached: Put names
-	// them in its one write, and Step Functions names a new one per execution.
-	mu     sync.Mutex
-	groups map[string]int64
+	// groups and streams cache the ids of the groups and streams that Put writes to. A stream
+	// that is not cached is created (when missing) and written in one store write; the cache of
+	// streams is emptied when it reaches maxCachedStreams, since Step Functions names a new
+	// stream per execution.
+	mu      sync.Mutex
+	groups  map[string]int64
+	streams map[streamKey]int64
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -124,7 +127,7 @@ func New(cfg Config) *Service {
 	}
 	return &Service{
 		store: cfg.Store, clock: clock.Or(cfg.Clock), log: lg.With("component", "logs"), region: region, interval: interval,
-		groups: map[string]int64{},
+		groups: map[string]int64{}, streams: map[streamKey]int64{},
 	}
 }
 
@@ -259,6 +262,7 @@ func (s *Service) forget(account, group string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.groups, account+"\x00"+group)
+	clear(s.streams)
 }
 
 // DeleteLogGroup deletes a log group with its streams and events.
@@ -468,6 +472,9 @@ func (s *Service) DeleteLogStream(ctx context.Context, account, group, name stri
 	if err != nil {
 		return err
 	}
+	s.mu.Lock()
+	delete(s.streams, streamKey{g.ID, name})
+	s.mu.Unlock()
 	err = s.store.LogStreamDelete(ctx, &store.LogStreamGetParams{GroupID: g.ID, Name: name})
 	if errors.Is(err, store.ErrNotFound) {
 		return streamNotFound()
@@ -647,16 +654,32 @@ func (s *Service) Put(ctx context.Context, account, group, stream string, events
 		sorted[i] = store.LogEventRow{Timestamp: e.Timestamp, Message: msg}
 	}
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Timestamp < sorted[j].Timestamp })
-	p := &store.LogStreamsPutParams{Now: s.clock.Now().UnixMilli(), Streams: []store.LogStreamEvents{{Name: stream, Events: sorted}}}
+	now := s.clock.Now().UnixMilli()
 	for attempt := 0; ; attempt++ {
 		gid, err := s.ensure(ctx, account, group)
 		if err != nil {
 			return err
 		}
-		p.GroupID = gid
-		err = s.store.LogStreamsPut(ctx, p)
+		key := streamKey{gid, stream}
+		s.mu.Lock()
+		sid, ok := s.streams[key]
+		s.mu.Unlock()
+		if ok {
+			err = s.store.LogEventPut(ctx, &store.LogEventPutParams{GroupID: gid, StreamID: sid, Now: now, Events: sorted})
+		} else {
+			var ids []int64
+			ids, err = s.store.LogStreamsPut(ctx, &store.LogStreamsPutParams{GroupID: gid, Now: now, Streams: []store.LogStreamEvents{{Name: stream, Events: sorted}}})
+			if err == nil {
+				s.mu.Lock()
+				if len(s.streams) >= maxCachedStreams {
+					clear(s.streams)
+				}
+				s.streams[key] = ids[0]
+				s.mu.Unlock()
+			}
+		}
 		if errors.Is(err, store.ErrNotFound) && attempt == 0 {
-			// The group was deleted since it was cached; create it again.
+			// The group or the stream was deleted since it was cached; create it again.
 			s.forget(account, group)
 			continue
 		}
@@ -666,6 +689,15 @@ func (s *Service) Put(ctx context.Context, account, group, stream string, events
 		return nil
 	}
 }
+
+// streamKey names a stream in the cache of stream ids.
+type streamKey struct {
+	group int64
+	name  string
+}
+
+// maxCachedStreams bounds the cache of stream ids (about 100 bytes each).
+const maxCachedStreams = 4096
 
 func truncateUTF8(s string, n int) string {
 	for n > 0 && !utf8.RuneStart(s[n]) {

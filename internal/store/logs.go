@@ -38,10 +38,11 @@ type LogStore interface {
 	LogEventPut(ctx context.Context, p *LogEventPutParams) error
 	// LogStreamsPut appends events to several streams of a group by name, creating the streams
 	// that are missing (with Now as their creation time), all in one write; each stream's events
-	// are stored as LogEventPut stores them. ErrNotFound when the group is missing (then nothing
-	// is written). It serves writers that name a new stream per batch (Step Functions' execution
-	// logs), which would otherwise pay a read and two writes per stream.
-	LogStreamsPut(ctx context.Context, p *LogStreamsPutParams) error
+	// are stored as LogEventPut stores them. It returns the streams' ids, in order. ErrNotFound
+	// when the group is missing (then nothing is written). It serves writers that name a new
+	// stream per batch (Step Functions' execution logs), which would otherwise pay a read and two
+	// writes per stream.
+	LogStreamsPut(ctx context.Context, p *LogStreamsPutParams) ([]int64, error)
 	// LogEventScan returns the events of a group in (time, id) order after (AfterTime, AfterID),
 	// with Start <= time < End (End 0: no bound), restricted to StreamIDs when given, whose message
 	// contains every string of Contains and satisfies Match (when set). It stops at Limit events,

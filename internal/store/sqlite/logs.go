@@ -221,33 +221,38 @@ func (db *DB) LogEventPut(ctx context.Context, p *store.LogEventPutParams) error
 }
 
 // LogStreamsPut creates the missing streams and appends events to each, in one write.
-func (db *DB) LogStreamsPut(ctx context.Context, p *store.LogStreamsPutParams) error {
+func (db *DB) LogStreamsPut(ctx context.Context, p *store.LogStreamsPutParams) ([]int64, error) {
 	sorted := make([][]store.LogEventRow, len(p.Streams))
 	var bytes int64
 	for i, st := range p.Streams {
 		sorted[i] = store.SortLogEvents(st.Events)
 		bytes += logBytes(sorted[i])
 	}
-	return db.write(ctx, func(tx *sql.Tx) error {
+	ids := make([]int64, len(p.Streams))
+	err := db.write(ctx, func(tx *sql.Tx) error {
 		var one int
 		if err := db.txRow(ctx, tx, `SELECT 1 FROM log_groups WHERE id = ?`, p.GroupID).Scan(&one); err != nil {
 			return notFound(err)
 		}
 		for i, st := range p.Streams {
-			var id int64
+			id := &ids[i]
 			// A stream that exists keeps its creation time: the upsert only hands back its id.
 			err := db.txRow(ctx, tx, `INSERT INTO log_streams (group_id, name, created) VALUES (?, ?, ?)
-				ON CONFLICT (group_id, name) DO UPDATE SET created = created RETURNING id`, p.GroupID, st.Name, p.Now).Scan(&id)
+				ON CONFLICT (group_id, name) DO UPDATE SET created = created RETURNING id`, p.GroupID, st.Name, p.Now).Scan(id)
 			if err != nil {
 				return err
 			}
-			if err := db.appendLogEvents(ctx, tx, p.GroupID, id, p.Now, sorted[i]); err != nil {
+			if err := db.appendLogEvents(ctx, tx, p.GroupID, *id, p.Now, sorted[i]); err != nil {
 				return err
 			}
 		}
 		_, err := db.txExec(ctx, tx, `UPDATE log_groups SET stored_bytes = stored_bytes + ? WHERE id = ?`, bytes, p.GroupID)
 		return err
 	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
 }
 
 // logBytes is the stored size of events: their messages' bytes.

@@ -398,14 +398,15 @@ func TestLogStreamsPut(t *testing.T) {
 		if err := s.LogEventPut(ctx, &store.LogEventPutParams{GroupID: g.ID, StreamID: old.ID, Now: 10, Events: []store.LogEventRow{{Timestamp: 8, Message: "first"}}}); err != nil {
 			t.Fatal(err)
 		}
-		err = s.LogStreamsPut(ctx, &store.LogStreamsPutParams{GroupID: g.ID, Now: 100, Streams: []store.LogStreamEvents{
+		ids, err := s.LogStreamsPut(ctx, &store.LogStreamsPutParams{GroupID: g.ID, Now: 100, Streams: []store.LogStreamEvents{
 			{Name: "new-1", Events: []store.LogEventRow{{Timestamp: 60, Message: "b"}, {Timestamp: 50, Message: "a"}}},
 			{Name: "old", Events: []store.LogEventRow{{Timestamp: 9, Message: "second"}}},
 			{Name: "new-2", Events: []store.LogEventRow{{Timestamp: 70, Message: "c"}}},
 		}})
-		if err != nil {
-			t.Fatalf("put: %v", err)
+		if err != nil || len(ids) != 3 || ids[1] != old.ID || ids[0] == ids[2] {
+			t.Fatalf("put = %v, %v; want three ids, the second %d", ids, err, old.ID)
 		}
+		idOf := map[string]int64{"new-1": ids[0], "old": ids[1], "new-2": ids[2]}
 		want := map[string]struct {
 			created, first, last, bytes int64
 			messages                    string
@@ -419,7 +420,7 @@ func TestLogStreamsPut(t *testing.T) {
 			if err != nil {
 				t.Fatalf("get %s: %v", name, err)
 			}
-			if st.Created != w.created || st.FirstEvent != w.first || st.LastEvent != w.last || st.StoredBytes != w.bytes || st.LastIngestion != 100 {
+			if st.ID != idOf[name] || st.Created != w.created || st.FirstEvent != w.first || st.LastEvent != w.last || st.StoredBytes != w.bytes || st.LastIngestion != 100 {
 				t.Fatalf("stream %s = %+v, want %+v", name, st, w)
 			}
 			res, err := s.LogEventScan(ctx, &store.LogEventScanParams{GroupID: g.ID, StreamIDs: []int64{st.ID}})
@@ -441,7 +442,7 @@ func TestLogStreamsPut(t *testing.T) {
 		if err := s.LogGroupDelete(ctx, &store.LogGroupGetParams{Account: "a", Name: g.Name}); err != nil {
 			t.Fatal(err)
 		}
-		err = s.LogStreamsPut(ctx, &store.LogStreamsPutParams{GroupID: g.ID, Now: 200, Streams: []store.LogStreamEvents{{Name: "late", Events: []store.LogEventRow{{Timestamp: 1, Message: "x"}}}}})
+		_, err = s.LogStreamsPut(ctx, &store.LogStreamsPutParams{GroupID: g.ID, Now: 200, Streams: []store.LogStreamEvents{{Name: "late", Events: []store.LogEventRow{{Timestamp: 1, Message: "x"}}}}})
 		if !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("put to a deleted group: %v, want ErrNotFound", err)
 		}
