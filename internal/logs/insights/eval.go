@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"time"
 	"unicode"
@@ -96,10 +97,44 @@ func (x *cmpExpr) eval(r *record) Value {
 
 // matchExpr is "like" and "=~": a substring (case-sensitive) or a regular expression.
 type matchExpr struct {
-	x      expr
-	sub    string
-	re     *regexp.Regexp
+	x   expr
+	sub string
+	re  *regexp.Regexp
+	// alts, when set, are literals of which the regex matches any (/a|b/): a substring search
+	// for each is much cheaper than the regex engine.
+	alts   []string
 	negate bool
+}
+
+// literalAlternatives returns the literals of a regex that is only literals joined by |, with
+// no flags or other syntax.
+func literalAlternatives(src string) []string {
+	re, err := syntax.Parse(src, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	re = re.Simplify()
+	lit := func(r *syntax.Regexp) (string, bool) {
+		if r.Op != syntax.OpLiteral || r.Flags&syntax.FoldCase != 0 {
+			return "", false
+		}
+		return string(r.Rune), true
+	}
+	if s, ok := lit(re); ok {
+		return []string{s}
+	}
+	if re.Op != syntax.OpAlternate {
+		return nil
+	}
+	var out []string
+	for _, sub := range re.Sub {
+		s, ok := lit(sub)
+		if !ok {
+			return nil
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 func (x *matchExpr) eval(r *record) Value {
@@ -109,9 +144,17 @@ func (x *matchExpr) eval(r *record) Value {
 	}
 	s := v.String()
 	var m bool
-	if x.re != nil {
+	switch {
+	case x.alts != nil:
+		for _, a := range x.alts {
+			if strings.Contains(s, a) {
+				m = true
+				break
+			}
+		}
+	case x.re != nil:
 		m = x.re.MatchString(s)
-	} else {
+	default:
 		m = strings.Contains(s, x.sub)
 	}
 	return boolean(m != x.negate)

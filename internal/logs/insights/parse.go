@@ -22,6 +22,9 @@ type Query struct {
 	commands []command
 	columns  []string // the fields that result rows show, in order
 	stats    bool     // whether rows come from a stats command (no @ptr)
+	// json is set when the query names a field other than the system fields, so that the
+	// fields of JSON messages must be discovered.
+	json bool
 }
 
 type command interface{ isCommand() }
@@ -77,6 +80,8 @@ type parser struct {
 	stats *statsCmd
 	// inAgg is set while the arguments of an aggregate function are parsed.
 	inAgg bool
+	// json is set once a field other than the system fields is named.
+	json bool
 }
 
 // Parse compiles a query. A query that does not compile returns a *SyntaxError.
@@ -117,6 +122,7 @@ func Parse(src string) (*Query, error) {
 		}
 	}
 	q.columns, q.stats = project(q.commands)
+	q.json = p.json
 	return q, nil
 }
 
@@ -582,6 +588,7 @@ func (p *parser) comparison() (expr, error) {
 				return nil, errorAt(p.src, p.tok.pos, p.tok.end, "invalid regular expression: %s", err.Error())
 			}
 			m.re = re
+			m.alts = literalAlternatives(p.tok.text)
 		default:
 			return nil, p.unexpected()
 		}
@@ -738,6 +745,9 @@ func (p *parser) primary() (expr, error) {
 		}
 		if p.isPunct("(") && !strings.HasPrefix(p.src[t.pos:], "`") {
 			return p.call(t)
+		}
+		if !strings.HasPrefix(t.text, "@") {
+			p.json = true
 		}
 		return &fieldRef{name: t.text}, nil
 	}

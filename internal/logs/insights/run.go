@@ -114,7 +114,9 @@ func (r *Run) Add(e *Event) bool {
 	if e.Ptr != "" {
 		rec.fields["@ptr"] = str(e.Ptr)
 	}
-	discover(rec, e.Message)
+	if r.q.json {
+		discover(rec, e.Message)
+	}
 	if !r.head.push(rec) {
 		r.stopped = true
 	}
