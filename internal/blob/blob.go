@@ -49,6 +49,17 @@ type Store interface {
 	Walk(ctx context.Context, fn func(Info) error) error
 }
 
+// FileReader is implemented by the readers Open returns over bytes of a local file (the
+// filesystem backend's), so that a caller able to send a file directly (an HTTP response hands
+// an *io.LimitedReader over an *os.File to sendfile) can do so instead of copying through a
+// buffer. Other readers are read as usual.
+type FileReader interface {
+	io.ReadCloser
+	// FileRange returns the file, positioned at the reader's next byte, limited to the bytes
+	// the reader has left. The reader must then only be closed (which closes the file).
+	FileRange() (*io.LimitedReader, error)
+}
+
 // idLen is the length of a blob id: 32 lowercase hex digits (128 random bits).
 const idLen = 32
 

@@ -337,7 +337,18 @@ func (r *segmentReader) WriteTo(w io.Writer) (int64, error) {
 			}
 		}
 		want := r.curEnd - r.off
-		n, err := io.Copy(w, io.LimitReader(r.cur, want))
+		var src io.Reader = io.LimitReader(r.cur, want)
+		if f, ok := r.cur.(blob.FileReader); ok {
+			// Part of a blob file (a range starting inside the blob): handed over as the file
+			// itself, which a connection sends with sendfile, as it does a whole blob file.
+			lr, err := f.FileRange()
+			if err != nil {
+				return total, internal("open body", err)
+			}
+			lr.N = min(lr.N, want)
+			src = lr
+		}
+		n, err := io.Copy(w, src)
 		total += n
 		r.off += n
 		r.cur.Close()

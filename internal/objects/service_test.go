@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -464,5 +465,78 @@ func TestPutObjectAnswersWhatHeadReads(t *testing.T) {
 	}
 	if got.Checksum.Algorithm != objects.SHA256 || got.Checksum.Value == "" {
 		t.Errorf("checksum %+v, want a SHA256", got.Checksum)
+	}
+}
+
+// fileSink is a writer that, like a TCP connection, takes a reader itself; it records whether
+// it was handed a file (what sendfile needs) and keeps the bytes.
+type fileSink struct {
+	bytes.Buffer
+	files, others int
+}
+
+func (f *fileSink) ReadFrom(r io.Reader) (int64, error) {
+	if lr, ok := r.(*io.LimitedReader); ok {
+		if _, ok := lr.R.(*os.File); ok {
+			f.files++
+			return f.Buffer.ReadFrom(r)
+		}
+	}
+	f.others++
+	return f.Buffer.ReadFrom(r)
+}
+
+// TestRangedGetHandsOverFiles checks that a ranged read of a large object (single-part and
+// multipart, starting inside a blob) hands the writer the blob files themselves, which a
+// connection sends with sendfile, and that the bytes are right.
+func TestRangedGetHandsOverFiles(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	e.bucket(t, "ranges")
+	body := make([]byte, 2*objects.MinPartSize)
+	for i := range body {
+		body[i] = byte(i % 253)
+	}
+	if _, err := e.svc.PutObject(ctx, &objects.PutInput{Account: acct, Bucket: "ranges", Key: "single", Body: bytes.NewReader(body), Size: int64(len(body))}); err != nil {
+		t.Fatal(err)
+	}
+	up, err := e.svc.CreateMultipartUpload(ctx, &objects.CreateUploadInput{Account: acct, Bucket: "ranges", Key: "multi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := int64(len(body) / 2)
+	var parts []objects.CompletedPart
+	for i, p := range [][]byte{body[:half], body[half:]} {
+		res, err := e.svc.UploadPart(ctx, &objects.PartInput{Account: acct, Bucket: "ranges", Key: "multi", UploadID: up.UploadID, PartNumber: i + 1, Body: bytes.NewReader(p), Size: int64(len(p))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, objects.CompletedPart{PartNumber: i + 1, ETag: res.ETag})
+	}
+	if _, err := e.svc.CompleteMultipartUpload(ctx, &objects.CompleteInput{Account: acct, Bucket: "ranges", Key: "multi", UploadID: up.UploadID, Parts: parts}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		key        string
+		start, end int64
+		files      int
+	}{
+		{"single", 1000, 200_000, 1}, {"single", 100, half*2 - 1, 1},
+		{"multi", 1000, 200_000, 1}, {"multi", 5, half + 70_000, 2}, {"multi", half + 3, half*2 - 10, 1},
+	} {
+		out, err := e.svc.GetObject(ctx, &objects.GetInput{Account: acct, Bucket: "ranges", Key: c.key, Range: &objects.Range{Start: c.start, End: c.end}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sink fileSink
+		n, err := out.Body.(io.WriterTo).WriteTo(&sink)
+		out.Body.Close()
+		if err != nil || n != c.end-c.start+1 || !bytes.Equal(sink.Bytes(), body[c.start:c.end+1]) {
+			t.Fatalf("%s bytes %d-%d: wrote %d, %v; bytes equal: %v", c.key, c.start, c.end, n, err, bytes.Equal(sink.Bytes(), body[c.start:c.end+1]))
+		}
+		if sink.files != c.files || sink.others != 0 {
+			t.Fatalf("%s bytes %d-%d: %d files and %d other readers handed over, want %d files", c.key, c.start, c.end, sink.files, sink.others, c.files)
+		}
 	}
 }

@@ -330,12 +330,29 @@ func (r *extentReader) Close() error {
 	return nil
 }
 
+// section reads part of a blob file.
 type section struct {
 	*io.SectionReader
 	f *os.File
 }
 
+var _ blob.FileReader = (*section)(nil)
+
 func (s *section) Close() error { return s.f.Close() }
+
+// FileRange positions the file at the section's next byte (reads so far went through ReadAt,
+// which leaves the file's offset alone) and limits it to what the section has left.
+func (s *section) FileRange() (*io.LimitedReader, error) {
+	pos, err := s.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil, fmt.Errorf("blob file range: %w", err)
+	}
+	_, base, _ := s.Outer()
+	if _, err := s.f.Seek(base+pos, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("blob file range: %w", err)
+	}
+	return &io.LimitedReader{R: s.f, N: s.Size() - pos}, nil
+}
 
 // Stat returns a blob's Info.
 func (s *Store) Stat(_ context.Context, id string) (blob.Info, error) {
