@@ -19,6 +19,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -55,6 +56,8 @@ type client interface {
 	// put stores body, whose hex SHA-256 is sum.
 	put(ctx context.Context, bucket, key string, body []byte, sum string) error
 	get(ctx context.Context, bucket, key string) (io.ReadCloser, error)
+	// getRange reads bytes [start, end] of an object.
+	getRange(ctx context.Context, bucket, key string, start, end int64) (io.ReadCloser, error)
 	// listPage returns the number of keys of one ListObjectsV2 page and the next token ("" at the end).
 	listPage(ctx context.Context, bucket, prefix, token string, maxKeys int) (int, string, error)
 	// uploadLarge stores size bytes of the pattern as a multipart upload.
@@ -68,9 +71,11 @@ type run struct {
 	client  client
 	bucket  string
 	timeout time.Duration
-	// Large-object transfer shape: part size and parts in flight.
-	partSize  int64
-	largeConc int
+	// Large-object transfer shape: part size and parts in flight; ranged GETs in flight for the
+	// download (1: one GET of the whole object).
+	partSize     int64
+	largeConc    int
+	downloadConc int
 }
 
 func main() {
@@ -84,6 +89,7 @@ func main() {
 	largeMB := flag.Int("large-mb", 256, "large object size in MiB (0 to skip)")
 	partMB := flag.Int("part-mb", 16, "part size of the large upload in MiB")
 	largeConc := flag.Int("large-c", 4, "parts of the large upload in flight")
+	downloadConc := flag.Int("download-c", 1, "ranged GETs of the large download in flight (1: one GET of the whole object)")
 	pid := flag.Int("server-pid", 0, "server process id, to report its memory and CPU time")
 	label := flag.String("label", "ceap", "label of the server in the output")
 	clients := flag.String("client", "sdk", "comma-separated clients to run in turn: sdk (aws-sdk-go-v2), http (signed requests without the SDK)")
@@ -98,7 +104,7 @@ func main() {
 	transport := &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}
 	for _, name := range strings.Split(*clients, ",") {
 		r := &run{label: *label + "/" + name, pid: *pid, conc: *conc, bucket: fmt.Sprintf("bench-%s-%d", name, time.Now().UnixNano()),
-			partSize: int64(*partMB) << 20, largeConc: *largeConc}
+			partSize: int64(*partMB) << 20, largeConc: *largeConc, downloadConc: max(*downloadConc, 1)}
 		switch name {
 		case "sdk":
 			r.client = newSDKClient(*endpoint, transport)
@@ -242,21 +248,62 @@ func (r *run) large(ctx context.Context, size int64) {
 	out["mb_per_second"] = round(float64(size) / 1e6 / out["seconds"].(float64))
 	emit(out)
 	m = startMeter(r.pid)
-	body, err := r.client.get(ctx, r.bucket, "large.bin")
-	if err != nil {
+	if err := r.download(ctx, size); err != nil {
 		fail("download: %v", err)
 	}
-	check := &patternCheck{}
-	// readerOnly hides any WriterTo of the body, so that the copy reads into the large buffer.
-	n, err := io.CopyBuffer(check, readerOnly{body}, make([]byte, downloadBuffer))
-	body.Close()
-	if err != nil || n != size {
-		fail("download: %d bytes, %v", n, err)
-	}
-	out = map[string]any{"server": r.label, "phase": "download_large", "bytes": size, "read_buffer_kib": downloadBuffer >> 10, "rss_mb_after": mb(loopback.RSS(r.pid))}
+	out = map[string]any{"server": r.label, "phase": "download_large", "bytes": size, "gets_in_flight": r.downloadConc,
+		"read_buffer_kib": downloadBuffer >> 10, "rss_mb_after": mb(loopback.RSS(r.pid))}
 	m.report(out, 0)
 	out["mb_per_second"] = round(float64(size) / 1e6 / out["seconds"].(float64))
 	emit(out)
+}
+
+// download reads the large object back and checks every byte: in one GET, or in downloadConc
+// ranged GETs of equal share in flight at once.
+func (r *run) download(ctx context.Context, size int64) error {
+	if r.downloadConc == 1 {
+		body, err := r.client.get(ctx, r.bucket, "large.bin")
+		if err != nil {
+			return err
+		}
+		defer body.Close()
+		return readChecked(body, 0, size)
+	}
+	share := (size + int64(r.downloadConc) - 1) / int64(r.downloadConc)
+	errs := make([]error, r.downloadConc)
+	var wg sync.WaitGroup
+	for i := range r.downloadConc {
+		start := int64(i) * share
+		end := min(start+share, size)
+		if start >= end {
+			continue
+		}
+		wg.Go(func() {
+			body, err := r.client.getRange(ctx, r.bucket, "large.bin", start, end-1)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer body.Close()
+			errs[i] = readChecked(body, start, end-start)
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// readChecked reads n bytes of the pattern from offset off and checks them.
+func readChecked(body io.Reader, off, n int64) error {
+	check := &patternCheck{off: off}
+	// readerOnly hides any WriterTo of the body, so that the copy reads into the large buffer.
+	got, err := io.CopyBuffer(check, readerOnly{body}, make([]byte, downloadBuffer))
+	if err != nil {
+		return err
+	}
+	if got != n {
+		return fmt.Errorf("read %d bytes at %d, want %d", got, off, n)
+	}
+	return nil
 }
 
 type readerOnly struct{ r io.Reader }
@@ -302,6 +349,15 @@ func (s *sdkClient) put(ctx context.Context, bucket, key string, body []byte, _ 
 
 func (s *sdkClient) get(ctx context.Context, bucket, key string) (io.ReadCloser, error) {
 	out, err := s.c.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key})
+	if err != nil {
+		return nil, err
+	}
+	return out.Body, nil
+}
+
+func (s *sdkClient) getRange(ctx context.Context, bucket, key string, start, end int64) (io.ReadCloser, error) {
+	rng := fmt.Sprintf("bytes=%d-%d", start, end)
+	out, err := s.c.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key, Range: &rng})
 	if err != nil {
 		return nil, err
 	}

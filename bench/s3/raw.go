@@ -46,6 +46,11 @@ func newRawClient(endpoint string, transport *http.Transport) *rawClient {
 // do signs and sends one request; payloadHash is the body's hex SHA-256. A non-2xx answer is an
 // error carrying the response body.
 func (c *rawClient) do(ctx context.Context, method, path string, query url.Values, body io.Reader, size int64, payloadHash string) (*http.Response, error) {
+	return c.doHeader(ctx, method, path, query, nil, body, size, payloadHash)
+}
+
+// doHeader is do with extra request headers.
+func (c *rawClient) doHeader(ctx context.Context, method, path string, query url.Values, header http.Header, body io.Reader, size int64, payloadHash string) (*http.Response, error) {
 	u := c.endpoint + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
@@ -57,6 +62,9 @@ func (c *rawClient) do(ctx context.Context, method, path string, query url.Value
 	if body != nil {
 		req.ContentLength = size
 		req.Header.Set("Content-Type", "application/octet-stream")
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	req.Header.Set("X-Amz-Content-Sha256", payloadHash)
 	if err := c.signer.SignHTTP(ctx, c.creds, req, payloadHash, "s3", "us-east-1", time.Now()); err != nil {
@@ -97,6 +105,16 @@ func (c *rawClient) put(ctx context.Context, bucket, key string, body []byte, su
 
 func (c *rawClient) get(ctx context.Context, bucket, key string) (io.ReadCloser, error) {
 	resp, err := c.do(ctx, http.MethodGet, objectPath(bucket, key), nil, nil, 0, emptySHA256)
+	if err != nil {
+		return nil, err
+	}
+	return resp.Body, nil
+}
+
+// getRange reads bytes [start, end] of an object.
+func (c *rawClient) getRange(ctx context.Context, bucket, key string, start, end int64) (io.ReadCloser, error) {
+	h := http.Header{"Range": {fmt.Sprintf("bytes=%d-%d", start, end)}}
+	resp, err := c.doHeader(ctx, http.MethodGet, objectPath(bucket, key), nil, h, nil, 0, emptySHA256)
 	if err != nil {
 		return nil, err
 	}
