@@ -69,8 +69,42 @@ func (c *codec) detailFields() []eventDetail {
 	return c.details
 }
 
+// encodedDetail is an event's detail field, encoded: its key (as `,"name":`) and its JSON. An
+// Express execution with logging writes each event twice, in its record's history and in its log
+// record; the detail, most of the bytes, is encoded once for both.
+type encodedDetail struct {
+	key  string
+	json []byte
+}
+
+// eventDetails encodes each event's detail (a zero encodedDetail for none), or returns nil when
+// asl.HistoryEvent is not the shape detailFields knows.
+func (c *codec) eventDetails(events []asl.HistoryEvent) []encodedDetail {
+	details := c.detailFields()
+	if details == nil {
+		return nil
+	}
+	out := make([]encodedDetail, len(events))
+	for i := range events {
+		v := reflect.ValueOf(&events[i]).Elem()
+		for _, d := range details {
+			if f := v.Field(d.index); !f.IsNil() {
+				out[i] = encodedDetail{key: d.key, json: marshal(f.Interface())}
+				break
+			}
+		}
+	}
+	return out
+}
+
 // marshalEvents encodes events exactly as json.Marshal does, faster.
 func (c *codec) marshalEvents(events []asl.HistoryEvent) []byte {
+	return c.marshalEventsWith(events, nil)
+}
+
+// marshalEventsWith is marshalEvents with the events' details already encoded (by eventDetails;
+// nil: encode them here).
+func (c *codec) marshalEventsWith(events []asl.HistoryEvent, encoded []encodedDetail) []byte {
 	details := c.detailFields()
 	if details == nil || len(events) == 0 {
 		return marshal(events)
@@ -93,6 +127,15 @@ func (c *codec) marshalEvents(events []asl.HistoryEvent) []byte {
 		b = strconv.AppendInt(b, ev.ID, 10)
 		b = append(b, `,"previousEventId":`...)
 		b = strconv.AppendInt(b, ev.PreviousEventID, 10)
+		if encoded != nil {
+			// An event sets at most one detail field.
+			if d := encoded[i]; d.json != nil {
+				b = append(b, d.key...)
+				b = append(b, d.json...)
+			}
+			b = append(b, '}')
+			continue
+		}
 		v := reflect.ValueOf(ev).Elem()
 		for _, d := range details {
 			f := v.Field(d.index)
@@ -113,19 +156,37 @@ func (c *codec) marshalEvents(events []asl.HistoryEvent) []byte {
 // with logging sends each of its events through here, so it writes the record directly instead
 // of round-tripping the event through encoding/json's maps.
 func (c *codec) logRecord(ev *asl.HistoryEvent, executionARN string) []byte {
-	b := make([]byte, 0, 256)
+	return c.appendLogRecord(make([]byte, 0, 256), ev, nil, marshal(executionARN))
+}
+
+// appendLogRecord appends ev's log record to b. detail is the event's encoded detail (from
+// eventDetails; nil: encode it here) and arnJSON the execution ARN as a JSON string.
+func (c *codec) appendLogRecord(b []byte, ev *asl.HistoryEvent, detail *encodedDetail, arnJSON []byte) []byte {
 	b = append(b, `{"details":`...)
-	b = c.appendDetail(b, ev)
+	switch {
+	case detail == nil:
+		b = c.appendDetail(b, ev)
+	case detail.json == nil:
+		b = append(b, "null"...)
+	default:
+		b = append(b, detail.json...)
+	}
 	b = append(b, `,"event_timestamp":`...)
 	b = strconv.AppendInt(b, ev.Timestamp.UnixMilli(), 10)
 	b = append(b, `,"execution_arn":`...)
-	b = append(b, marshal(executionARN)...)
+	b = append(b, arnJSON...)
 	b = append(b, `,"id":`...)
 	b = strconv.AppendInt(b, ev.ID, 10)
 	b = append(b, `,"previous_event_id":`...)
 	b = strconv.AppendInt(b, ev.PreviousEventID, 10)
 	b = append(b, `,"type":`...)
-	b = append(b, marshal(ev.Type)...)
+	if plainJSONString(ev.Type) {
+		b = append(b, '"')
+		b = append(b, ev.Type...)
+		b = append(b, '"')
+	} else {
+		b = append(b, marshal(ev.Type)...)
+	}
 	return append(b, '}')
 }
 
@@ -168,7 +229,13 @@ func plainJSONString(s string) bool {
 // large enough. Standard executions compress (their commits wait on the bytes); Express records
 // do not (they are written off the request path, where the CPU is what is short).
 func (c *codec) encodeHistory(events []asl.HistoryEvent, compress bool) []byte {
-	raw := c.marshalEvents(events)
+	return c.encodeHistoryWith(events, nil, compress)
+}
+
+// encodeHistoryWith is encodeHistory with the events' details already encoded (see
+// marshalEventsWith).
+func (c *codec) encodeHistoryWith(events []asl.HistoryEvent, encoded []encodedDetail, compress bool) []byte {
+	raw := c.marshalEventsWith(events, encoded)
 	if !compress || len(raw) < compressAtLeast {
 		return raw
 	}

@@ -92,6 +92,9 @@ func TestMarshalEventsMatchesEncodingJSON(t *testing.T) {
 		if got := c.marshalEvents(evs); !bytes.Equal(got, want) {
 			t.Fatalf("marshalEvents:\n%s\nwant\n%s", got, want)
 		}
+		if got := c.marshalEventsWith(evs, c.eventDetails(evs)); !bytes.Equal(got, want) {
+			t.Fatalf("marshalEventsWith encoded details:\n%s\nwant\n%s", got, want)
+		}
 	}
 }
 
@@ -115,9 +118,14 @@ func TestLogRecordMatchesEncodingJSON(t *testing.T) {
 	t.Parallel()
 	var c codec
 	arn := "arn:aws:states:us-east-1:1:execution:m:e<&>"
-	events := append(sampleHistory(t), asl.HistoryEvent{Type: "Bare", ID: 9, PreviousEventID: 8, Timestamp: time.UnixMilli(1700000000123)})
-	for _, ev := range events {
+	events := append(sampleHistory(t), asl.HistoryEvent{Type: "Bare", ID: 9, PreviousEventID: 8, Timestamp: time.UnixMilli(1700000000123)},
+		asl.HistoryEvent{Type: "Odd\"<Type>", ID: 10, PreviousEventID: 9, Timestamp: time.UnixMilli(1700000000124)})
+	encoded := c.eventDetails(events)
+	for i, ev := range events {
 		got, want := c.logRecord(&ev, arn), oldLogRecord(ev, arn)
+		if shared := c.appendLogRecord(nil, &ev, &encoded[i], marshal(arn)); !bytes.Equal(shared, got) {
+			t.Fatalf("%s: with the encoded detail\n got %s\nwant %s", ev.Type, shared, got)
+		}
 		var g, w any
 		if err := json.Unmarshal(got, &g); err != nil {
 			t.Fatalf("%s: %s is not JSON: %v", ev.Type, got, err)
@@ -148,4 +156,39 @@ func BenchmarkLogRecordEncodingJSON(b *testing.B) {
 			oldLogRecord(ev, "arn:aws:states:us-east-1:1:execution:m:e")
 		}
 	}
+}
+
+// BenchmarkExpressEncoding measures what the Express recorder encodes per execution with logging
+// ALL and includeExecutionData: the record's history and one log record per event, with the
+// details encoded once ("shared") or once for each ("separate").
+func BenchmarkExpressEncoding(b *testing.B) {
+	var c codec
+	events := sampleHistory(b)
+	arn := "arn:aws:states:us-east-1:1:execution:m:e"
+	b.Run("separate", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			c.encodeHistory(events, false)
+			for i := range events {
+				_ = string(c.logRecord(&events[i], arn))
+			}
+		}
+	})
+	b.Run("shared", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			enc := c.eventDetails(events)
+			c.encodeHistoryWith(events, enc, false)
+			arnJSON := marshal(arn)
+			size := len(events) * (logRecordOverhead + len(arnJSON))
+			for _, d := range enc {
+				size += len(d.json)
+			}
+			buf := make([]byte, 0, size)
+			for i := range events {
+				buf = c.appendLogRecord(buf, &events[i], &enc[i], arnJSON)
+			}
+			_ = string(buf)
+		}
+	})
 }

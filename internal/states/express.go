@@ -270,20 +270,25 @@ func (r *expressRecorder) flush(batch []*expressRecord) {
 	}
 	ctx := context.Background()
 	p := &store.ExecutionsRecordParams{}
-	for _, rec := range batch {
+	// Each record's event details are encoded once, for its history and its log records.
+	encoded := make([][]encodedDetail, len(batch))
+	for i, rec := range batch {
+		if !rec.logsOnly || logsData(rec.doc) {
+			encoded[i] = r.s.codec.eventDetails(rec.history)
+		}
 		if rec.logsOnly {
 			continue
 		}
 		// An Express execution is written once, finished: its whole history rides in the row's
 		// snapshot column (one insert instead of two).
-		rec.row.Snapshot = r.s.codec.encodeHistory(rec.history, false)
+		rec.row.Snapshot = r.s.codec.encodeHistoryWith(rec.history, encoded[i], false)
 		p.Executions = append(p.Executions, rec.row)
 	}
 	if err := r.s.st.ExecutionsRecord(ctx, p); err != nil {
 		r.s.log.Warn("express_record_failed", "count", len(batch), "err", err)
 	}
-	for _, rec := range batch {
-		r.s.sendLogs(ctx, rec)
+	for i, rec := range batch {
+		r.s.sendLogs(ctx, rec, encoded[i])
 	}
 	r.mu.Lock()
 	for _, rec := range batch {
@@ -307,9 +312,20 @@ func logged(level, typ string) bool {
 	return false
 }
 
+// logRecordOverhead is about how many bytes a log record has besides its detail and its
+// execution ARN (the keys, the times, the ids and the type).
+const logRecordOverhead = 160
+
+// logsData says whether an execution's log records carry its data (then they share the
+// history's encoded details).
+func logsData(doc *execDoc) bool {
+	return doc.Logging != nil && doc.Logging.IncludeExecutionData
+}
+
 // sendLogs sends an execution's events to its state machine's log group, in the shape of
-// Step Functions' CloudWatch Logs records.
-func (s *Service) sendLogs(ctx context.Context, rec *expressRecord) {
+// Step Functions' CloudWatch Logs records. encoded are the events' details when the records
+// carry the execution's data (nil: encode them here).
+func (s *Service) sendLogs(ctx context.Context, rec *expressRecord, encoded []encodedDetail) {
 	l := rec.doc.Logging
 	if s.cfg.Logs == nil || l == nil || len(l.Destinations) == 0 || l.Destinations[0].CloudWatchLogsLogGroup == nil {
 		return
@@ -318,18 +334,41 @@ func (s *Service) sendLogs(ctx context.Context, rec *expressRecord) {
 	if group == "" {
 		return
 	}
-	var events []LogEvent
-	for _, ev := range rec.history {
+	// The records are written into one buffer, made one string and cut into the messages: one
+	// allocation for all of them.
+	arnJSON := marshal(rec.row.ARN)
+	size := len(rec.history) * (logRecordOverhead + len(arnJSON))
+	for _, d := range encoded {
+		size += len(d.json)
+	}
+	buf := make([]byte, 0, size)
+	ends := make([]int, 0, len(rec.history))
+	events := make([]LogEvent, 0, len(rec.history))
+	for i := range rec.history {
+		ev := &rec.history[i]
 		if !logged(l.Level, ev.Type) {
 			continue
 		}
-		if !l.IncludeExecutionData {
-			stripData(&ev)
+		var detail *encodedDetail
+		switch {
+		case !l.IncludeExecutionData:
+			stripped := *ev
+			stripData(&stripped)
+			ev = &stripped
+		case encoded != nil:
+			detail = &encoded[i]
 		}
-		events = append(events, LogEvent{Time: ev.Timestamp, Message: string(s.codec.logRecord(&ev, rec.row.ARN))})
+		buf = s.codec.appendLogRecord(buf, ev, detail, arnJSON)
+		ends = append(ends, len(buf))
+		events = append(events, LogEvent{Time: ev.Timestamp})
 	}
 	if len(events) == 0 {
 		return
+	}
+	all, start := string(buf), 0
+	for i, end := range ends {
+		events[i].Message = all[start:end]
+		start = end
 	}
 	stream := "states/" + rec.machine + "/" + time.UnixMilli(rec.row.StartedAt).UTC().Format("2006-01-02-15-04") + "/" + rec.row.ARN[strings.LastIndex(rec.row.ARN, ":")+1:]
 	if err := s.cfg.Logs.Put(ctx, rec.row.Account, group, stream, events); err != nil {

@@ -449,3 +449,48 @@ func TestExecutionTimeoutAndHeartbeat(t *testing.T) {
 		t.Fatalf("success after the timeout: %v", err)
 	}
 }
+
+// TestExpressLogRecordsMatchHistory: an Express execution's log records are its history events
+// written as Step Functions' records, with the data when includeExecutionData is set and without
+// it otherwise (the records share the history's encoded details only in the first case).
+func TestExpressLogRecordsMatchHistory(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"say":"<hi> & \"bye\""},"End":true}}}`
+	for _, withData := range []bool{true, false} {
+		group := fmt.Sprintf("/aws/vendedlogs/states/data-%v", withData)
+		logging := &LoggingConfiguration{Level: "ALL", IncludeExecutionData: withData, Destinations: []LogDestination{{CloudWatchLogsLogGroup: &LogGroupRef{LogGroupArn: "arn:aws:logs:us-east-1:123456789012:log-group:" + group + ":*"}}}}
+		arn := f.machine(t, fmt.Sprintf("m-%v", withData), def, TypeExpress, logging)
+		in := `{"in":"é\u2028"}`
+		res, err := f.s.StartSyncExecution(context.Background(), testCaller, &StartInput{StateMachineARN: arn, Input: &in})
+		if err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for f.logs.count(group) < 4 || f.s.express.pendingCount() > 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("log events = %d, want 4", f.logs.count(group))
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		h, err := f.s.GetExecutionHistory(context.Background(), testCaller, res.ARN, 0, false, true, "")
+		if err != nil || len(h.Events) != 4 {
+			t.Fatalf("history = %+v, %v", h, err)
+		}
+		f.logs.mu.Lock()
+		got := append([]LogEvent(nil), f.logs.events[group]...)
+		f.logs.mu.Unlock()
+		var c codec
+		for i, ev := range h.Events {
+			if !withData {
+				stripData(&ev)
+			}
+			if want := string(c.logRecord(&ev, res.ARN)); got[i].Message != want || !got[i].Time.Equal(ev.Timestamp) {
+				t.Fatalf("withData=%v record %d = %s at %v, want %s at %v", withData, i, got[i].Message, got[i].Time, want, ev.Timestamp)
+			}
+		}
+		if strings.Contains(got[3].Message, "bye") != withData {
+			t.Fatalf("withData=%v: last record %s", withData, got[3].Message)
+		}
+	}
+}
