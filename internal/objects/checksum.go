@@ -253,32 +253,30 @@ type Digest struct {
 
 // NewDigest returns a Digest; alg may be empty for MD5 only.
 func NewDigest(alg string) (*Digest, error) {
-	return newDigest(md5.New(), nil, alg)
+	sum, err := checksumHash(alg)
+	if err != nil {
+		return nil, err
+	}
+	return &Digest{md5: md5.New(), sum: sum, alg: alg}, nil
 }
 
 // newDigest returns a Digest whose MD5 is a lane hash when the body is large and many are
 // hashing at once (see md5Lanes).
 func (s *Service) newDigest(alg string, size int64) (*Digest, error) {
-	if alg != "" {
-		if _, err := NewHash(alg); err != nil {
-			return nil, err
-		}
+	sum, err := checksumHash(alg)
+	if err != nil {
+		return nil, err
 	}
 	h, release := s.md5.newHash(size)
-	return newDigest(h, release, alg)
+	return &Digest{md5: h, release: release, sum: sum, alg: alg}, nil
 }
 
-func newDigest(h hash.Hash, release func(), alg string) (*Digest, error) {
-	d := &Digest{md5: h, release: release, alg: alg}
-	if alg != "" {
-		h, err := NewHash(alg)
-		if err != nil {
-			d.finish()
-			return nil, err
-		}
-		d.sum = h
+// checksumHash returns the hash of an additional checksum, nil for none.
+func checksumHash(alg string) (hash.Hash, error) {
+	if alg == "" {
+		return nil, nil
 	}
-	return d, nil
+	return NewHash(alg)
 }
 
 // Write hashes p.
