@@ -242,13 +242,10 @@ func gf2Square(square, mat []uint64) {
 
 // Digest computes the MD5 and, optionally, one additional checksum of a body while it streams.
 type Digest struct {
-	md5 hash.Hash
-	// release ends a large body's hash (see md5Lanes) once the MD5 is taken; nil for small ones.
-	release func()
-	md5sum  []byte
-	sum     hash.Hash
-	alg     string
-	size    int64
+	md5  hash.Hash
+	sum  hash.Hash
+	alg  string
+	size int64
 }
 
 // NewDigest returns a Digest; alg may be empty for MD5 only.
@@ -258,17 +255,6 @@ func NewDigest(alg string) (*Digest, error) {
 		return nil, err
 	}
 	return &Digest{md5: md5.New(), sum: sum, alg: alg}, nil
-}
-
-// newDigest returns a Digest whose MD5 is a lane hash when the body is large and many are
-// hashing at once (see md5Lanes).
-func (s *Service) newDigest(alg string, size int64) (*Digest, error) {
-	sum, err := checksumHash(alg)
-	if err != nil {
-		return nil, err
-	}
-	h, release := s.md5.newHash(size)
-	return &Digest{md5: h, release: release, sum: sum, alg: alg}, nil
 }
 
 // checksumHash returns the hash of an additional checksum, nil for none.
@@ -289,22 +275,8 @@ func (d *Digest) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// finish takes the MD5 and ends the hash (giving back its lane). Nothing may be written after it.
-func (d *Digest) finish() {
-	if d.md5sum == nil {
-		d.md5sum = d.md5.Sum(nil)
-	}
-	if d.release != nil {
-		d.release()
-		d.release = nil
-	}
-}
-
 // MD5 returns the MD5 of what was written.
-func (d *Digest) MD5() []byte {
-	d.finish()
-	return d.md5sum
-}
+func (d *Digest) MD5() []byte { return d.md5.Sum(nil) }
 
 // Size returns the number of bytes written.
 func (d *Digest) Size() int64 { return d.size }

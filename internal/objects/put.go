@@ -58,7 +58,7 @@ func (s *Service) writeBody(ctx context.Context, body io.Reader, size, max int64
 	if size > max {
 		return nil, awserr.New("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
 	}
-	d, err := s.newDigest(alg, size)
+	d, err := NewDigest(alg)
 	if err != nil {
 		return nil, err
 	}
@@ -66,8 +66,6 @@ func (s *Service) writeBody(ctx context.Context, body io.Reader, size, max int64
 		body = eofReader{}
 	}
 	info, err := s.blobs.Put(ctx, io.TeeReader(io.LimitReader(body, max+1), d))
-	// The MD5 is taken on every path: a large body's hash ends only then.
-	d.finish()
 	if err != nil {
 		if ae, ok := awserr.As(err); ok {
 			return nil, ae

@@ -54,8 +54,6 @@ type Service struct {
 
 	// buckets caches bucket rows by name (see bucketCacheTTL).
 	buckets sync.Map
-	// md5 hashes large bodies' MD5s in SIMD lanes while the service runs.
-	md5 md5Lanes
 	// lifecycles keeps buckets' decoded lifecycle rules, for the expiry of every object answer.
 	lifecycles lifecycleCache
 
@@ -84,7 +82,7 @@ func New(cfg Config) (*Service, error) {
 }
 
 // Start runs the sweeper (lifecycle rules, blob garbage collection, daily storage metrics) every
-// LifecycleInterval until Stop or ctx's end, and the MD5 lanes of large bodies until Stop.
+// LifecycleInterval until Stop or ctx's end.
 func (s *Service) Start(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -93,13 +91,11 @@ func (s *Service) Start(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel, s.done = cancel, make(chan struct{})
-	s.md5.start()
 	go s.loop(ctx, s.done)
 	return nil
 }
 
-// Stop ends the sweeper and waits for it, and retires the MD5 lanes (an upload in flight
-// finishes on them; later ones hash with crypto/md5).
+// Stop ends the sweeper and waits for it.
 func (s *Service) Stop(ctx context.Context) error {
 	s.mu.Lock()
 	cancel, done := s.cancel, s.done
@@ -108,7 +104,6 @@ func (s *Service) Stop(ctx context.Context) error {
 	if cancel == nil {
 		return nil
 	}
-	s.md5.stop()
 	cancel()
 	select {
 	case <-done:
