@@ -114,9 +114,19 @@ func TestAlarmFiresThroughSNSToSQS(t *testing.T) {
 	if note.AlarmName != "workflow-high-failure-rate" || note.NewStateValue != "ALARM" || note.OldStateValue != "OK" || note.Trigger.MetricName != "ExecutionsFailed" {
 		t.Fatalf("notification = %s", envelope.Message)
 	}
-	hist, err := cw.DescribeAlarmHistory(ctx, &cloudwatch.DescribeAlarmHistoryInput{AlarmName: aws.String("workflow-high-failure-rate"), HistoryItemType: types.HistoryItemTypeAction})
-	if err != nil || len(hist.AlarmHistoryItems) != 1 || hist.AlarmHistoryItems[0].Timestamp == nil || !hist.AlarmHistoryItems[0].Timestamp.Equal(clk.Now()) {
-		t.Fatalf("action history = %+v (err %v)", hist, err)
+	// The action's history item is written once the publish returns, which can be after the
+	// message is already in the queue.
+	var hist *cloudwatch.DescribeAlarmHistoryOutput
+	waitFor(t, "the action in the alarm's history", func() bool {
+		var err error
+		hist, err = cw.DescribeAlarmHistory(ctx, &cloudwatch.DescribeAlarmHistoryInput{AlarmName: aws.String("workflow-high-failure-rate"), HistoryItemType: types.HistoryItemTypeAction})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(hist.AlarmHistoryItems) > 0
+	})
+	if len(hist.AlarmHistoryItems) != 1 || hist.AlarmHistoryItems[0].Timestamp == nil || !hist.AlarmHistoryItems[0].Timestamp.Equal(clk.Now()) {
+		t.Fatalf("action history = %+v", hist.AlarmHistoryItems)
 	}
 }
 
