@@ -442,18 +442,19 @@ func appendMillis(b []byte, us int64) []byte {
 	return strconv.AppendFloat(b, float64(us)/1000, 'f', 2, 64)
 }
 
-// maxMemoryMB returns the environment's peak memory: its cgroup's peak usage, or the runtime
-// process's peak resident set when there is no cgroup.
+// maxMemoryMB returns the environment's peak memory: its cgroup's peak usage, which Lambda
+// never reports above the memory size (the kernel may account a few pages past the limit as it
+// kills), or the runtime process's peak resident set when there is no cgroup.
 func (e *environment) maxMemoryMB() int {
 	select {
 	case <-e.exited:
 		if e.exitPeakMB > 0 {
-			return e.exitPeakMB
+			return min(e.exitPeakMB, e.spec.MemoryMB)
 		}
 	default:
 		if e.cgroup != nil {
 			if mb, ok := e.cgroup.peakMB(); ok {
-				return mb
+				return min(mb, e.spec.MemoryMB)
 			}
 		}
 	}
