@@ -285,6 +285,7 @@ func queryGroups(in StartQueryInput, sources []string) ([]string, error) {
 func (q *Queries) run(ctx context.Context, r *queryRun, parsed *insights.Query, groups []*store.LogGroupRow, in StartQueryInput) {
 	q.setRunning(r)
 	ev := parsed.Start(in.Limit)
+	ev.SetPointer(recordPtr(r.account))
 	start, end := in.StartTime*1000, (in.EndTime+1)*1000
 	err := func() error {
 		for _, g := range groups {
@@ -357,7 +358,7 @@ func (q *Queries) scanGroup(ctx context.Context, r *queryRun, ev *insights.Run, 
 			scanned++
 			bytes += float64(len(e.Message) + EventOverhead)
 			if !ev.Add(&insights.Event{Timestamp: e.Timestamp, Ingestion: e.Ingested, Message: e.Message, Stream: stream, Group: logName,
-				Ptr: recordPtr(g.Name, e)}) {
+				StreamID: e.StreamID, ID: e.ID}) {
 				more = false
 				break
 			}
@@ -379,9 +380,12 @@ func (q *Queries) scanGroup(ctx context.Context, r *queryRun, ev *insights.Run, 
 }
 
 // recordPtr is an event's @ptr: its group, stream, time and id, for GetLogRecord.
-func recordPtr(group string, e *store.LogEventRow) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(group + "\x00" + strconv.FormatInt(e.StreamID, 10) + "\x00" +
-		strconv.FormatInt(e.Timestamp, 10) + "\x00" + strconv.FormatInt(e.ID, 10)))
+func recordPtr(account string) func(e *insights.Event) string {
+	return func(e *insights.Event) string {
+		group := strings.TrimPrefix(e.Group, account+":")
+		return base64.RawURLEncoding.EncodeToString([]byte(group + "\x00" + strconv.FormatInt(e.StreamID, 10) + "\x00" +
+			strconv.FormatInt(e.Timestamp, 10) + "\x00" + strconv.FormatInt(e.ID, 10)))
+	}
 }
 
 // prune drops an account's finished queries past their retention, and the oldest beyond

@@ -20,7 +20,7 @@ func BenchmarkQuery(b *testing.B) {
 		if i%50 == 0 {
 			status = "FAILED"
 		}
-		evs[i] = Event{Timestamp: base + int64(i), Ingestion: base + int64(i), Stream: "s", Group: "a:g", Ptr: "p",
+		evs[i] = Event{Timestamp: base + int64(i), Ingestion: base + int64(i), Stream: "s", Group: "a:g",
 			Message: fmt.Sprintf(`{"time":"2026-03-01T12:00:00Z","level":"INFO","msg":"stage succeeded","executionId":"exec-%d","stage":%q,"status":%q,"duration":%d}`, i, stages[i%5], status, i%97)}
 	}
 	for name, text := range queries {

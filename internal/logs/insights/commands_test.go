@@ -11,7 +11,7 @@ import (
 func events(msgs ...string) []Event {
 	out := make([]Event, len(msgs))
 	for i, m := range msgs {
-		out[i] = Event{Timestamp: base + int64(i)*60000, Ingestion: base + int64(i)*60000 + 1, Message: m, Stream: "s1", Group: "acct:g", Ptr: "p" + string(rune('a'+i))}
+		out[i] = Event{Timestamp: base + int64(i)*60000, Ingestion: base + int64(i)*60000 + 1, Message: m, Stream: "s1", Group: "acct:g", ID: int64(i)}
 	}
 	return out
 }

@@ -12,16 +12,61 @@ import (
 )
 
 // record is one row flowing through a query: a log event's fields, or a stats group's columns.
+// An event's system fields are read from the event itself; fields holds the others (made when
+// the first one is set) and any system field that a command overwrote.
 type record struct {
+	ev     *Event
+	ptr    func(*Event) string
 	fields map[string]Value
 	aggs   []Value // a stats group's aggregate results while its columns are computed
 	seq    int64   // arrival order, for stable sorts
 }
 
-func (r *record) get(name string) Value { return r.fields[name] }
+func (r *record) get(name string) Value {
+	if v, ok := r.fields[name]; ok {
+		return v
+	}
+	if r.ev != nil && len(name) > 1 && name[0] == '@' {
+		return r.system(name)
+	}
+	return null
+}
+
+// system returns a system field of the record's event.
+func (r *record) system(name string) Value {
+	e := r.ev
+	switch name {
+	case "@timestamp":
+		return timeMS(e.Timestamp)
+	case "@ingestionTime":
+		return timeMS(e.Ingestion)
+	case "@message":
+		return str(e.Message)
+	case "@logStream":
+		if e.Stream != "" {
+			return str(e.Stream)
+		}
+	case "@log":
+		if e.Group != "" {
+			return str(e.Group)
+		}
+	case "@ptr":
+		if r.ptr != nil {
+			return str(r.ptr(e))
+		}
+	}
+	return null
+}
 
 func (r *record) set(name string, v Value) {
+	if r.fields == nil {
+		r.fields = make(map[string]Value, 4)
+	}
 	if v.isNull() {
+		if r.ev != nil && len(name) > 1 && name[0] == '@' {
+			r.fields[name] = null // hides the system field
+			return
+		}
 		delete(r.fields, name)
 		return
 	}

@@ -38,7 +38,7 @@ func stageEvents() []Event {
 		out = append(out, Event{
 			Timestamp: base + int64(i)*1000, Ingestion: base + int64(i)*1000 + 5,
 			Message: stageLine(i, st, status, dur, errMsg), Stream: "2026/03/01/[$LATEST]abc", Group: "123456789012:/aws/lambda/ceap-" + st,
-			Ptr: fmt.Sprintf("ptr-%d", i),
+			ID: int64(i),
 		})
 	}
 	return out
@@ -51,6 +51,7 @@ func run(t *testing.T, query string, events []Event) [][]Field {
 		t.Fatalf("Parse(%q): %v", query, err)
 	}
 	r := q.Start(0)
+	r.SetPointer(func(e *Event) string { return fmt.Sprintf("ptr-%d", e.ID) })
 	for i := range events {
 		if !r.Add(&events[i]) {
 			break
@@ -99,6 +100,9 @@ func TestRunbookFindFailedExecutions(t *testing.T) {
 	if got, want := names(rows[0]), []string{"@timestamp", "executionId", "stage", "errorMessage", "@ptr"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("fields = %v, want %v", got, want)
 	}
+	if v, _ := get(rows[0], "@ptr"); v != "ptr-27" {
+		t.Fatalf("@ptr = %q", v)
+	}
 	if v, _ := get(rows[0], "@timestamp"); v != "2026-03-01 12:00:27.000" {
 		t.Fatalf("@timestamp = %q", v)
 	}
@@ -128,7 +132,7 @@ func TestRunbookExecutionTimesByStage(t *testing.T) {
 func TestRunbookS3AccessErrors(t *testing.T) {
 	t.Parallel()
 	events := stageEvents()
-	events = append(events, Event{Timestamp: base + 40000, Message: "ERROR AccessDenied: Access Denied", Stream: "s", Group: "g", Ptr: "p-x"})
+	events = append(events, Event{Timestamp: base + 40000, Message: "ERROR AccessDenied: Access Denied", Stream: "s", Group: "g", ID: 99})
 	rows := run(t, `fields @timestamp, @message
 | filter @message like /AccessDenied|NoSuchKey/
 | sort @timestamp desc

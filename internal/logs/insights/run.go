@@ -18,7 +18,8 @@ type Event struct {
 	Message   string
 	Stream    string
 	Group     string // "account:name", as @log shows it
-	Ptr       string // the event's @ptr, for GetLogRecord
+	// StreamID and ID are the caller's identifiers of the event, for its Pointer function.
+	StreamID, ID int64
 }
 
 // Field is one field of a result row, its value written as Insights writes it.
@@ -36,6 +37,7 @@ type Run struct {
 	matched int64
 	stopped bool
 	seq     int64
+	ptr     func(*Event) string
 }
 
 // Start begins a run whose result holds at most limit rows (DefaultLimit when 0).
@@ -95,25 +97,17 @@ func (q *Query) Start(limit int) *Run {
 	return r
 }
 
-// Add feeds one event to the run and reports whether the run wants more.
+// SetPointer sets the function that makes an event's @ptr, which rows show and GetLogRecord
+// reads; it is called only for the events that a result row or an expression needs.
+func (r *Run) SetPointer(f func(*Event) string) { r.ptr = f }
+
+// Add feeds one event; the run keeps e (it must not be changed afterwards). Add to the run and reports whether the run wants more.
 func (r *Run) Add(e *Event) bool {
 	if r.stopped {
 		return false
 	}
 	r.seq++
-	rec := &record{fields: make(map[string]Value, 8), seq: r.seq}
-	rec.fields["@timestamp"] = timeMS(e.Timestamp)
-	rec.fields["@ingestionTime"] = timeMS(e.Ingestion)
-	rec.fields["@message"] = str(e.Message)
-	if e.Stream != "" {
-		rec.fields["@logStream"] = str(e.Stream)
-	}
-	if e.Group != "" {
-		rec.fields["@log"] = str(e.Group)
-	}
-	if e.Ptr != "" {
-		rec.fields["@ptr"] = str(e.Ptr)
-	}
+	rec := &record{ev: e, ptr: r.ptr, seq: r.seq}
 	if r.q.json {
 		discover(rec, e.Message)
 	}
@@ -172,11 +166,11 @@ func flatten(rec *record, prefix string, v any) {
 			flatten(rec, prefix+"."+strconv.Itoa(i), x)
 		}
 	case string:
-		rec.fields[prefix] = str(v)
+		rec.set(prefix, str(v))
 	case json.Number:
-		rec.fields[prefix] = str(v.String())
+		rec.set(prefix, str(v.String()))
 	case bool:
-		rec.fields[prefix] = str(strconv.FormatBool(v))
+		rec.set(prefix, str(strconv.FormatBool(v)))
 	}
 }
 
@@ -447,12 +441,12 @@ func (s *sink) push(r *record) bool {
 	}
 	row := make([]Field, 0, len(s.columns)+1)
 	for _, c := range s.columns {
-		if v, ok := r.fields[c]; ok {
+		if v := r.get(c); !v.isNull() {
 			row = append(row, Field{Name: c, Value: v.String()})
 		}
 	}
 	if s.ptr {
-		if v, ok := r.fields["@ptr"]; ok {
+		if v := r.get("@ptr"); !v.isNull() {
 			row = append(row, Field{Name: "@ptr", Value: v.String()})
 		}
 	}
@@ -469,7 +463,7 @@ func (s *sink) setSuccessor(stage) {}
 // Discover returns the fields that Insights discovers in a message (a JSON object's members,
 // nested ones with dotted names), as GetLogRecord shows them beside the system fields.
 func Discover(msg string) map[string]string {
-	rec := &record{fields: map[string]Value{}}
+	rec := &record{}
 	discover(rec, msg)
 	out := make(map[string]string, len(rec.fields))
 	for k, v := range rec.fields {
