@@ -2,8 +2,6 @@ package insights
 
 import (
 	"container/heap"
-	"encoding/json"
-	"strconv"
 	"strings"
 )
 
@@ -124,54 +122,6 @@ func (r *Run) Matched() int64 { return r.matched }
 func (r *Run) Finish() [][]Field {
 	r.head.flush()
 	return r.sink.rows
-}
-
-// discover adds the fields of a JSON object message, nested ones with dotted names (and array
-// members with their index), as Insights discovers them in JSON log events.
-func discover(rec *record, msg string) {
-	i := 0
-	for i < len(msg) && (msg[i] == ' ' || msg[i] == '\t') {
-		i++
-	}
-	if i == len(msg) || msg[i] != '{' {
-		return
-	}
-	var obj map[string]any
-	d := json.NewDecoder(strings.NewReader(msg[i:]))
-	d.UseNumber()
-	if err := d.Decode(&obj); err != nil {
-		return
-	}
-	flatten(rec, "", obj)
-}
-
-// maxDiscoverDepth bounds how deep nested JSON fields are discovered.
-const maxDiscoverDepth = 16
-
-func flatten(rec *record, prefix string, v any) {
-	if strings.Count(prefix, ".") > maxDiscoverDepth {
-		return
-	}
-	switch v := v.(type) {
-	case map[string]any:
-		for k, x := range v {
-			name := k
-			if prefix != "" {
-				name = prefix + "." + k
-			}
-			flatten(rec, name, x)
-		}
-	case []any:
-		for i, x := range v {
-			flatten(rec, prefix+"."+strconv.Itoa(i), x)
-		}
-	case string:
-		rec.set(prefix, str(v))
-	case json.Number:
-		rec.set(prefix, str(v.String()))
-	case bool:
-		rec.set(prefix, str(strconv.FormatBool(v)))
-	}
 }
 
 // stage is one command of a run: push takes a row (false: send no more), flush ends the input.
