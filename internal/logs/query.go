@@ -157,6 +157,16 @@ func (q *Queries) Close() {
 	q.wg.Wait()
 }
 
+// Start does nothing: queries run when they are started. It makes Queries a server component,
+// stopped with the server.
+func (q *Queries) Start(context.Context) error { return nil }
+
+// Stop cancels the running queries and waits for them to end.
+func (q *Queries) Stop(context.Context) error {
+	q.Close()
+	return nil
+}
+
 func queryNotFound() error {
 	return awserr.New("ResourceNotFoundException", "The specified query does not exist.")
 }

@@ -19,8 +19,10 @@ func wireLogs(s *Server) error {
 		return fmt.Errorf("store driver %s does not implement the log store", s.store.Driver())
 	}
 	svc := logs.New(logs.Config{Store: ls, Clock: s.clock, Log: s.log, Region: s.cfg.Region})
-	s.handle(protocol.Logs, apilogs.New(svc, s.log.With("component", "logs-api")))
+	queries := logs.NewQueries(svc, s.log)
+	s.handle(protocol.Logs, apilogs.New(svc, queries, s.log.With("component", "logs-api")))
 	s.component(protocol.Logs, svc)
+	s.component(protocol.Logs+"-insights", queries)
 	return nil
 }
 

@@ -22,9 +22,9 @@ type Handler struct {
 	rpc     *protocol.RPCService
 }
 
-// New returns the handler of svc.
-func New(svc *logs.Service, log *slog.Logger) *Handler {
-	h := &Handler{svc: svc, queries: logs.NewQueries(svc, log)}
+// New returns the handler of svc, whose Logs Insights queries run on queries.
+func New(svc *logs.Service, queries *logs.Queries, log *slog.Logger) *Handler {
+	h := &Handler{svc: svc, queries: queries}
 	h.rpc = &protocol.RPCService{Key: protocol.Logs, Log: log, Ops: map[string]protocol.Op{
 		"CreateLogGroup":           h.createLogGroup,
 		"DeleteLogGroup":           h.deleteLogGroup,
