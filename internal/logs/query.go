@@ -3,6 +3,7 @@ package logs
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -105,9 +106,9 @@ type QueryDefinition struct {
 	LastModified int64 // Unix milliseconds
 }
 
-// Queries runs Logs Insights queries over the service's events and keeps their results, and
-// the saved query definitions, in memory on this node: a query's results are answered by the
-// node that ran it. Every query runs in its own goroutine, bounded by MaxQueryDuration; Close
+// Queries runs Logs Insights queries over the service's events and keeps their results in
+// memory on this node: a query's results are answered by the node that ran it. The saved query
+// definitions live in the store, shared by every node and kept across restarts. Every query runs in its own goroutine, bounded by MaxQueryDuration; Close
 // ends them.
 type Queries struct {
 	svc *Service
@@ -120,9 +121,8 @@ type Queries struct {
 	mu      sync.Mutex
 	queries map[string]*queryRun // by id
 	started int64                // queries started, for their order
-	defs    map[string]*QueryDefinition
-	// defAccount is the account of each definition, by id.
-	defAccount map[string]string
+
+	defs store.QueryDefinitionStore
 }
 
 type queryRun struct {
@@ -139,15 +139,15 @@ type queryRun struct {
 	done        chan struct{} // closed when the query has ended
 }
 
-// NewQueries returns the query runner of svc.
-func NewQueries(svc *Service, log *slog.Logger) *Queries {
+// NewQueries returns the query runner of svc, which keeps the saved query definitions in defs.
+func NewQueries(svc *Service, defs store.QueryDefinitionStore, log *slog.Logger) *Queries {
 	if log == nil {
 		log = svc.log
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Queries{
 		svc: svc, log: log.With("component", "logs-insights"), ctx: ctx, cancel: cancel,
-		queries: map[string]*queryRun{}, defs: map[string]*QueryDefinition{}, defAccount: map[string]string{},
+		queries: map[string]*queryRun{}, defs: defs,
 	}
 }
 
@@ -596,77 +596,88 @@ type PutQueryDefinitionInput struct {
 	Groups []string
 }
 
-// PutQueryDefinition saves a query definition, or updates the one with the given id.
-func (q *Queries) PutQueryDefinition(_ context.Context, account string, in PutQueryDefinitionInput) (string, error) {
+// PutQueryDefinition saves a query definition, or updates the one with the given id. The
+// definition is in the store when PutQueryDefinition returns.
+func (q *Queries) PutQueryDefinition(ctx context.Context, account string, in PutQueryDefinitionInput) (string, error) {
 	if in.Name == "" || len(in.Name) > MaxQueryDefinitionNameLength {
 		return "", invalid("1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must have length between 1 and %d", in.Name, MaxQueryDefinitionNameLength)
 	}
 	if in.Query == "" || len(in.Query) > insights.MaxQueryLength {
 		return "", invalid("1 validation error detected: Value at 'queryString' failed to satisfy constraint: Member must have length between 1 and %d", insights.MaxQueryLength)
 	}
-	now := q.svc.clock.Now().UnixMilli()
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if in.ID != "" {
-		d, ok := q.defs[in.ID]
-		if !ok || q.defAccount[in.ID] != account {
-			return "", awserr.New("ResourceNotFoundException", "The specified query definition does not exist.")
-		}
-		d.Name, d.Query, d.Groups, d.LastModified = in.Name, in.Query, append([]string{}, in.Groups...), now
-		return d.ID, nil
+	groups, err := json.Marshal(append([]string{}, in.Groups...))
+	if err != nil {
+		return "", fmt.Errorf("encode query definition log groups: %w", err)
 	}
-	n := 0
-	for _, a := range q.defAccount {
-		if a == account {
-			n++
-		}
+	row := &store.QueryDefinitionRow{ID: in.ID, Account: account, Name: in.Name, Query: in.Query, LogGroups: groups, LastModified: q.svc.clock.Now().UnixMilli()}
+	if in.ID == "" {
+		row.ID = uuid.NewString()
 	}
-	if n >= maxQueryDefinitions {
+	err = q.defs.QueryDefinitionPut(ctx, &store.QueryDefinitionPutParams{Row: row, Update: in.ID != "", Max: maxQueryDefinitions})
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return "", queryDefinitionNotFound()
+	case errors.Is(err, store.ErrLimitExceeded):
 		return "", awserr.New("LimitExceededException", "Account maximum of %d query definitions reached.", maxQueryDefinitions)
+	case err != nil:
+		return "", fmt.Errorf("put query definition: %w", err)
 	}
-	d := &QueryDefinition{ID: uuid.NewString(), Name: in.Name, Query: in.Query, Groups: append([]string{}, in.Groups...), LastModified: now}
-	q.defs[d.ID] = d
-	q.defAccount[d.ID] = account
-	return d.ID, nil
+	return row.ID, nil
 }
 
-// DescribeQueryDefinitions lists an account's saved queries by name.
-func (q *Queries) DescribeQueryDefinitions(_ context.Context, account, prefix string, maxResults int, nextToken string) ([]QueryDefinition, string, error) {
+func queryDefinitionNotFound() error {
+	return awserr.New("ResourceNotFoundException", "The specified query definition does not exist.")
+}
+
+// DescribeQueryDefinitions lists an account's saved queries by name, then id. A nextToken holds
+// the name and id of the last definition of the page before.
+func (q *Queries) DescribeQueryDefinitions(ctx context.Context, account, prefix string, maxResults int, nextToken string) ([]QueryDefinition, string, error) {
 	limit, err := pageLimit(maxResults, MaxQueryDefinitionsPage)
 	if err != nil {
 		return nil, "", err
 	}
-	offset, err := pageOffset(nextToken)
+	p := &store.QueryDefinitionListParams{Account: account, Prefix: prefix, Limit: limit + 1}
+	if nextToken != "" {
+		key, err := decodeToken(nextToken)
+		if err != nil {
+			return nil, "", err
+		}
+		// The id is a UUID: the last NUL ends the name.
+		i := strings.LastIndexByte(key, 0)
+		if i < 0 {
+			return nil, "", invalid("The specified nextToken is invalid.")
+		}
+		p.AfterName, p.AfterID = key[:i], key[i+1:]
+	}
+	rows, err := q.defs.QueryDefinitionList(ctx, p)
 	if err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("list query definitions: %w", err)
 	}
-	q.mu.Lock()
-	var out []QueryDefinition
-	for id, d := range q.defs {
-		if q.defAccount[id] == account && strings.HasPrefix(d.Name, prefix) {
-			c := *d
-			c.Groups = append([]string{}, d.Groups...)
-			out = append(out, c)
-		}
+	next := ""
+	if len(rows) > limit {
+		rows = rows[:limit]
+		last := rows[limit-1]
+		next = encodeToken(last.Name + "\x00" + last.ID)
 	}
-	q.mu.Unlock()
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Name != out[j].Name {
-			return out[i].Name < out[j].Name
+	out := make([]QueryDefinition, 0, len(rows))
+	for _, r := range rows {
+		d := QueryDefinition{ID: r.ID, Name: r.Name, Query: r.Query, LastModified: r.LastModified}
+		if err := json.Unmarshal(r.LogGroups, &d.Groups); err != nil {
+			return nil, "", fmt.Errorf("decode log groups of query definition %s: %w", r.ID, err)
 		}
-		return out[i].ID < out[j].ID
-	})
-	return pageOf(out, offset, limit)
+		out = append(out, d)
+	}
+	return out, next, nil
 }
 
 // DeleteQueryDefinition deletes a saved query.
-func (q *Queries) DeleteQueryDefinition(_ context.Context, account, id string) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if _, ok := q.defs[id]; !ok || q.defAccount[id] != account {
-		return awserr.New("ResourceNotFoundException", "The specified query definition does not exist.")
+func (q *Queries) DeleteQueryDefinition(ctx context.Context, account, id string) error {
+	err := q.defs.QueryDefinitionDelete(ctx, account, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return queryDefinitionNotFound()
+	case err != nil:
+		return fmt.Errorf("delete query definition: %w", err)
 	}
-	delete(q.defs, id)
-	delete(q.defAccount, id)
 	return nil
 }

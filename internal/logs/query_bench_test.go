@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ceap/ceap/internal/clock"
+	"github.com/ceap/ceap/internal/store"
 	"github.com/ceap/ceap/internal/store/storetest"
 )
 
@@ -22,8 +23,9 @@ func BenchmarkInsightsQuery(b *testing.B) {
 		events = v
 	}
 	fake := clock.NewFake(time.Date(2026, 3, 1, 1, 0, 0, 0, time.UTC))
-	s := New(Config{Store: storetest.OpenSQLite(b), Clock: fake})
-	q := NewQueries(s, nil)
+	db := storetest.OpenSQLite(b)
+	s := New(Config{Store: db, Clock: fake})
+	q := NewQueries(s, db.(store.QueryDefinitionStore), nil)
 	b.Cleanup(q.Close)
 	ctx := context.Background()
 	start := fake.Now().Add(-time.Hour)

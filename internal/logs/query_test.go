@@ -9,12 +9,13 @@ import (
 
 	"github.com/ceap/ceap/internal/awserr"
 	"github.com/ceap/ceap/internal/logs/insights"
+	"github.com/ceap/ceap/internal/store"
 )
 
 func newQueries(t *testing.T) (*Queries, *Service, time.Time) {
 	t.Helper()
 	s, fake := newService(t)
-	q := NewQueries(s, nil)
+	q := NewQueries(s, s.store.(store.QueryDefinitionStore), nil)
 	t.Cleanup(q.Close)
 	return q, s, fake.Now()
 }
@@ -289,6 +290,16 @@ func TestQueryDefinitions(t *testing.T) {
 	defs, next, err = q.DescribeQueryDefinitions(ctx, "acct", "CEAP/", 1, next)
 	if err != nil || len(defs) != 1 || defs[0].ID != id || defs[0].Query != "fields b" || defs[0].Groups[0] != "g2" || next != "" {
 		t.Fatalf("second page = %+v, %q, %v", defs, next, err)
+	}
+	if _, _, err := q.DescribeQueryDefinitions(ctx, "acct", "", 0, "bm9udWw"); awsCode(err) != "InvalidParameterException" {
+		t.Fatalf("nextToken without a key = %v", err)
+	}
+	// Another node on the same store sees the definitions.
+	other := NewQueries(q.svc, q.defs, nil)
+	t.Cleanup(other.Close)
+	defs, _, err = other.DescribeQueryDefinitions(ctx, "acct", "CEAP/rt/f", 0, "")
+	if err != nil || len(defs) != 1 || defs[0].ID != id || len(defs[0].Groups) != 1 {
+		t.Fatalf("definitions seen by another node = %+v, %v", defs, err)
 	}
 	if err := q.DeleteQueryDefinition(ctx, "other", id); awsCode(err) != "ResourceNotFoundException" {
 		t.Fatalf("delete from another account = %v", err)

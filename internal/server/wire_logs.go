@@ -19,7 +19,11 @@ func wireLogs(s *Server) error {
 		return fmt.Errorf("store driver %s does not implement the log store", s.store.Driver())
 	}
 	svc := logs.New(logs.Config{Store: ls, Clock: s.clock, Log: s.log, Region: s.cfg.Region})
-	queries := logs.NewQueries(svc, s.log)
+	qds, ok := s.store.(store.QueryDefinitionStore)
+	if !ok {
+		return fmt.Errorf("store driver %s does not implement the query definition store", s.store.Driver())
+	}
+	queries := logs.NewQueries(svc, qds, s.log)
 	s.handle(protocol.Logs, apilogs.New(svc, queries, s.log.With("component", "logs-api")))
 	s.component(protocol.Logs, svc)
 	s.component(protocol.Logs+"-insights", queries)

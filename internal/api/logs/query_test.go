@@ -9,6 +9,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cwl "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+
+	"github.com/ceap/ceap/internal/ceaptest"
+	"github.com/ceap/ceap/internal/config"
+	"github.com/ceap/ceap/internal/store/storetest"
 )
 
 // waitQuery polls GetQueryResults until the query has ended, as clients do.
@@ -158,5 +162,71 @@ func TestQueryDefinitions(t *testing.T) {
 	}
 	if _, err := c.DeleteQueryDefinition(ctx, &cwl.DeleteQueryDefinitionInput{QueryDefinitionId: put.QueryDefinitionId}); apiCode(err) != "ResourceNotFoundException" {
 		t.Fatalf("second delete: %v", err)
+	}
+}
+
+// TestQueryDefinitionsSurviveRestart saves definitions, stops the server and starts another on
+// the same data directory, which lists them; on PostgreSQL a second node sharing the database
+// sees them at once.
+func TestQueryDefinitionsSurviveRestart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		data := t.TempDir()
+		onData := ceaptest.WithConfig(func(c *config.Config) { c.Data = data })
+		first := ceaptest.StartServer(t, onData)
+		id := putDefinitions(t, cwl.NewFromConfig(first.AWS))
+		stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := first.Stop(stopCtx); err != nil {
+			t.Fatalf("stop: %v", err)
+		}
+		second := ceaptest.StartServer(t, onData)
+		wantDefinitions(t, cwl.NewFromConfig(second.AWS), id)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		schema := storetest.NewSchema(t)
+		one := ceaptest.StartServer(t, ceaptest.WithStore(storetest.OpenPostgresSchema(t, schema)))
+		two := ceaptest.StartServer(t, ceaptest.WithStore(storetest.OpenPostgresSchema(t, schema)))
+		id := putDefinitions(t, cwl.NewFromConfig(one.AWS))
+		wantDefinitions(t, cwl.NewFromConfig(two.AWS), id)
+	})
+}
+
+// putDefinitions saves two definitions, updates the first and returns its id.
+func putDefinitions(t *testing.T, c *cwl.Client) string {
+	t.Helper()
+	ctx := context.Background()
+	put, err := c.PutQueryDefinition(ctx, &cwl.PutQueryDefinitionInput{Name: aws.String("CEAP/rt/failed"), QueryString: aws.String("fields @timestamp")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutQueryDefinition(ctx, &cwl.PutQueryDefinitionInput{Name: aws.String("CEAP/rt/durations"), QueryString: aws.String("stats count(*)")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutQueryDefinition(ctx, &cwl.PutQueryDefinitionInput{QueryDefinitionId: put.QueryDefinitionId, Name: aws.String("CEAP/rt/failed"),
+		QueryString: aws.String("fields @message"), LogGroupNames: []string{"/aws/lambda/a"}}); err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(put.QueryDefinitionId)
+}
+
+// wantDefinitions checks that c lists the definitions of putDefinitions, a page at a time.
+func wantDefinitions(t *testing.T, c *cwl.Client, id string) {
+	t.Helper()
+	ctx := context.Background()
+	first, err := c.DescribeQueryDefinitions(ctx, &cwl.DescribeQueryDefinitionsInput{MaxResults: aws.Int32(1)})
+	if err != nil || len(first.QueryDefinitions) != 1 || aws.ToString(first.QueryDefinitions[0].Name) != "CEAP/rt/durations" || first.NextToken == nil {
+		t.Fatalf("first page = %+v, %v", first, err)
+	}
+	second, err := c.DescribeQueryDefinitions(ctx, &cwl.DescribeQueryDefinitionsInput{MaxResults: aws.Int32(1), NextToken: first.NextToken})
+	if err != nil || len(second.QueryDefinitions) != 1 || second.NextToken != nil {
+		t.Fatalf("second page = %+v, %v", second, err)
+	}
+	d := second.QueryDefinitions[0]
+	if aws.ToString(d.QueryDefinitionId) != id || aws.ToString(d.QueryString) != "fields @message" || len(d.LogGroupNames) != 1 || d.LogGroupNames[0] != "/aws/lambda/a" {
+		t.Fatalf("updated definition = %+v", d)
 	}
 }
