@@ -14,7 +14,7 @@ func TestE2EScript(t *testing.T) {
 	if _, err := exec.LookPath("aws"); err != nil {
 		t.Fatalf("the aws CLI is needed for the end-to-end test: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 9*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute) // about 1 minute on a quiet machine; a guard against a hang
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "../../../test/e2e/sqs.sh")
 	out, err := cmd.CombinedOutput()
