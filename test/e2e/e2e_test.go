@@ -16,7 +16,7 @@ func TestCEAPDeployment(t *testing.T) {
 			t.Fatalf("%s is needed for the end-to-end test: %v", tool, err)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute) // about 5 minutes on a quiet machine; a guard against a hang, under the suite's 25
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute) // about 5 minutes on a quiet machine: a guard against a hang, under the suite's 25-minute limit
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "bash", "ceap.sh").CombinedOutput()
 	if err != nil {
