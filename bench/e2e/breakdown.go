@@ -32,7 +32,12 @@ import (
 // Event times are milliseconds, so a part shorter than a millisecond shows in the means, not in
 // the medians.
 func (b *bench) breakdown(ctx context.Context, runs []*run) {
+	// Express records reach the list a moment after their executions end: wait for the last.
 	arns := b.executionARNs(ctx)
+	for wait := time.Now().Add(recordWait); time.Now().Before(wait) && !listed(arns, runs); {
+		time.Sleep(drainPoll)
+		arns = b.executionARNs(ctx)
+	}
 	parts := map[string][]float64{}
 	add := func(k string, v float64) { parts[k] = append(parts[k], v) }
 	var order []string
@@ -188,4 +193,14 @@ func (b *bench) reportDurations(ctx context.Context, group string, from, to time
 		}
 	}
 	return xs, nil
+}
+
+// listed reports whether every run's execution is in arns.
+func listed(arns map[string]string, runs []*run) bool {
+	for _, r := range runs {
+		if _, ok := arns[r.execution]; !ok {
+			return false
+		}
+	}
+	return true
 }
