@@ -393,8 +393,8 @@ func (q *Queries) scanGroup(ctx context.Context, r *queryRun, ev *insights.Run, 
 func recordPtr(account string) func(e *insights.Event) string {
 	return func(e *insights.Event) string {
 		group := strings.TrimPrefix(e.Group, account+":")
-		return base64.RawURLEncoding.EncodeToString([]byte(group + "\x00" + strconv.FormatInt(e.StreamID, 10) + "\x00" +
-			strconv.FormatInt(e.Timestamp, 10) + "\x00" + strconv.FormatInt(e.ID, 10)))
+		return encodeToken(group + "\x00" + strconv.FormatInt(e.StreamID, 10) + "\x00" +
+			strconv.FormatInt(e.Timestamp, 10) + "\x00" + strconv.FormatInt(e.ID, 10))
 	}
 }
 
@@ -441,6 +441,29 @@ func (q *Queries) GetQueryResults(_ context.Context, account, id string) (*Query
 		return nil, err
 	}
 	return &QueryResults{Status: r.status, Rows: r.rows, Statistics: r.stats}, nil
+}
+
+// PageQueryResults cuts a query's rows to the page that nextToken starts ("" for the first) and
+// maxItems bounds (0 for every row left), as GetQueryResults pages them, and returns the token of
+// the page after it ("" for none).
+func PageQueryResults(rows [][]insights.Field, maxItems int, nextToken string) ([][]insights.Field, string, error) {
+	key, err := decodeToken(nextToken)
+	if err != nil {
+		return nil, "", err
+	}
+	start := 0
+	if key != "" {
+		n, err := strconv.Atoi(key)
+		if err != nil || n < 0 || n > len(rows) {
+			return nil, "", invalid("The specified nextToken is invalid.")
+		}
+		start = n
+	}
+	rows = rows[start:]
+	if maxItems == 0 || len(rows) <= maxItems {
+		return rows, "", nil
+	}
+	return rows[:maxItems], encodeToken(strconv.Itoa(start + maxItems)), nil
 }
 
 // StopQuery cancels a running query; it reports false when the query had already ended.

@@ -3,6 +3,7 @@ package logs
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -312,5 +313,42 @@ func TestQueryDefinitions(t *testing.T) {
 	}
 	if _, err := q.PutQueryDefinition(ctx, "acct", PutQueryDefinitionInput{Name: "", Query: "fields a"}); awsCode(err) != "InvalidParameterException" {
 		t.Fatalf("empty name = %v", err)
+	}
+}
+
+// TestPageQueryResults checks GetQueryResults' pages: maxItems rows at a time, a token for the
+// rest, every row once, and a bad token refused.
+func TestPageQueryResults(t *testing.T) {
+	t.Parallel()
+	var rows [][]insights.Field
+	for i := range 7 {
+		rows = append(rows, []insights.Field{{Name: "n", Value: strconv.Itoa(i)}})
+	}
+	if all, next, err := PageQueryResults(rows, 0, ""); err != nil || len(all) != 7 || next != "" {
+		t.Fatalf("maxItems 0 = %d rows, next %q, %v; want all 7 and no token", len(all), next, err)
+	}
+	var got []string
+	token, pages := "", 0
+	for {
+		page, next, err := PageQueryResults(rows, 3, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, r := range page {
+			got = append(got, r[0].Value)
+		}
+		if next == "" {
+			break
+		}
+		token = next
+	}
+	if pages != 3 || strings.Join(got, ",") != "0,1,2,3,4,5,6" {
+		t.Fatalf("%d pages of %v; want 3 pages of 0..6", pages, got)
+	}
+	for _, bad := range []string{"!!", encodeToken("x"), encodeToken("8"), encodeToken("-1")} {
+		if _, _, err := PageQueryResults(rows, 3, bad); awsCode(err) != "InvalidParameterException" {
+			t.Fatalf("token %q: %v", bad, err)
+		}
 	}
 }

@@ -2,8 +2,6 @@ package logs
 
 import (
 	"context"
-	"encoding/base64"
-	"strconv"
 
 	"github.com/ceap/ceap/internal/awserr"
 	"github.com/ceap/ceap/internal/logs"
@@ -92,24 +90,11 @@ func (h *Handler) getQueryResults(ctx context.Context, r *protocol.Request) (any
 	if err != nil {
 		return nil, err
 	}
-	rows := res.Rows
-	out := getQueryResultsOut{QueryLanguage: queryLanguage, Status: string(res.Status), Statistics: queryStatistics(res.Statistics)}
-	// GetQueryResults pages its rows when maxItems is given.
-	if in.NextToken != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(in.NextToken)
-		n, err2 := strconv.Atoi(string(raw))
-		if err != nil || err2 != nil || n < 0 || n > len(rows) {
-			return nil, awserr.New("InvalidParameterException", "The specified nextToken is invalid.")
-		}
-		rows = rows[n:]
-		if in.MaxItems > 0 && len(rows) > in.MaxItems {
-			out.NextToken = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(n + in.MaxItems)))
-			rows = rows[:in.MaxItems]
-		}
-	} else if in.MaxItems > 0 && len(rows) > in.MaxItems {
-		out.NextToken = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(in.MaxItems)))
-		rows = rows[:in.MaxItems]
+	rows, next, err := logs.PageQueryResults(res.Rows, in.MaxItems, in.NextToken)
+	if err != nil {
+		return nil, err
 	}
+	out := getQueryResultsOut{QueryLanguage: queryLanguage, Status: string(res.Status), Statistics: queryStatistics(res.Statistics), NextToken: next}
 	out.Results = make([][]resultField, len(rows))
 	for i, row := range rows {
 		fs := make([]resultField, len(row))
