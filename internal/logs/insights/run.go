@@ -50,24 +50,24 @@ func (q *Query) Start(limit int) *Run {
 	for i := len(q.commands) - 1; i >= 0; i-- {
 		switch c := q.commands[i].(type) {
 		case *fieldsCmd:
-			next = &fieldsStage{c: c, next: next}
+			next = &fieldsStage{c: c, link: link{next}}
 		case *filterCmd:
-			next = &filterStage{c: c, next: next}
+			next = &filterStage{c: c, link: link{next}}
 			bound = limit
 		case *parseCmd:
-			next = &parseStage{c: c, next: next}
+			next = &parseStage{c: c, link: link{next}}
 		case *displayCmd:
 		case *limitCmd:
 			bound = min(bound, c.n)
-			next = &limitStage{n: c.n, next: next}
+			next = &limitStage{n: c.n, link: link{next}}
 		case *sortCmd:
-			next = &sortStage{c: c, next: next, bound: bound}
+			next = &sortStage{c: c, link: link{next}, bound: bound}
 			bound = limit
 		case *dedupCmd:
-			next = &dedupStage{c: c, next: next, seen: map[string]struct{}{}}
+			next = &dedupStage{c: c, link: link{next}, seen: map[string]struct{}{}}
 			bound = limit
 		case *statsCmd:
-			next = &statsStage{c: c, next: next, groups: map[string]*group{}}
+			next = &statsStage{c: c, link: link{next}, groups: map[string]*group{}}
 			bound = limit
 		}
 	}
@@ -83,7 +83,7 @@ func (q *Query) Start(limit int) *Run {
 		case *statsStage, *sortStage, *limitStage, *dedupStage, *sink:
 			if !counted {
 				counted = true
-				c := &counter{n: &r.matched, next: s}
+				c := &counter{n: &r.matched, link: link{s}}
 				if i == 0 {
 					r.head = c
 				} else {
@@ -132,19 +132,24 @@ type stage interface {
 	setSuccessor(s stage)
 }
 
+// link is a stage's successor. Every stage but the sink embeds it: a stage that holds no rows
+// back ends its input by ending its successor's.
+type link struct{ next stage }
+
+func (l *link) flush()               { l.next.flush() }
+func (l *link) successor() stage     { return l.next }
+func (l *link) setSuccessor(s stage) { l.next = s }
+
 type counter struct {
-	n    *int64
-	next stage
+	n *int64
+	link
 }
 
-func (c *counter) push(r *record) bool  { *c.n++; return c.next.push(r) }
-func (c *counter) flush()               { c.next.flush() }
-func (c *counter) successor() stage     { return c.next }
-func (c *counter) setSuccessor(s stage) { c.next = s }
+func (c *counter) push(r *record) bool { *c.n++; return c.next.push(r) }
 
 type fieldsStage struct {
-	c    *fieldsCmd
-	next stage
+	c *fieldsCmd
+	link
 }
 
 func (s *fieldsStage) push(r *record) bool {
@@ -156,13 +161,10 @@ func (s *fieldsStage) push(r *record) bool {
 	}
 	return s.next.push(r)
 }
-func (s *fieldsStage) flush()               { s.next.flush() }
-func (s *fieldsStage) successor() stage     { return s.next }
-func (s *fieldsStage) setSuccessor(n stage) { s.next = n }
 
 type filterStage struct {
-	c    *filterCmd
-	next stage
+	c *filterCmd
+	link
 }
 
 func (s *filterStage) push(r *record) bool {
@@ -171,13 +173,10 @@ func (s *filterStage) push(r *record) bool {
 	}
 	return s.next.push(r)
 }
-func (s *filterStage) flush()               { s.next.flush() }
-func (s *filterStage) successor() stage     { return s.next }
-func (s *filterStage) setSuccessor(n stage) { s.next = n }
 
 type parseStage struct {
-	c    *parseCmd
-	next stage
+	c *parseCmd
+	link
 }
 
 func (s *parseStage) push(r *record) bool {
@@ -190,13 +189,10 @@ func (s *parseStage) push(r *record) bool {
 	}
 	return s.next.push(r)
 }
-func (s *parseStage) flush()               { s.next.flush() }
-func (s *parseStage) successor() stage     { return s.next }
-func (s *parseStage) setSuccessor(n stage) { s.next = n }
 
 type limitStage struct {
 	n, seen int
-	next    stage
+	link
 }
 
 func (s *limitStage) push(r *record) bool {
@@ -206,14 +202,11 @@ func (s *limitStage) push(r *record) bool {
 	s.seen++
 	return s.next.push(r) && s.seen < s.n
 }
-func (s *limitStage) flush()               { s.next.flush() }
-func (s *limitStage) successor() stage     { return s.next }
-func (s *limitStage) setSuccessor(n stage) { s.next = n }
 
 type dedupStage struct {
 	c    *dedupCmd
 	seen map[string]struct{}
-	next stage
+	link
 }
 
 func (s *dedupStage) push(r *record) bool {
@@ -233,9 +226,6 @@ func (s *dedupStage) push(r *record) bool {
 	s.seen[key] = struct{}{}
 	return s.next.push(r)
 }
-func (s *dedupStage) flush()               { s.next.flush() }
-func (s *dedupStage) successor() stage     { return s.next }
-func (s *dedupStage) setSuccessor(n stage) { s.next = n }
 
 type group struct {
 	by   []Value
@@ -247,7 +237,7 @@ type statsStage struct {
 	c      *statsCmd
 	groups map[string]*group
 	order  []*group
-	next   stage
+	link
 }
 
 func (s *statsStage) push(r *record) bool {
@@ -299,15 +289,13 @@ func (s *statsStage) flush() {
 	s.groups, s.order = nil, nil
 	s.next.flush()
 }
-func (s *statsStage) successor() stage     { return s.next }
-func (s *statsStage) setSuccessor(n stage) { s.next = n }
 
 // sortStage sorts its rows; when only bound rows can leave it, it keeps just those in a heap.
 type sortStage struct {
 	c     *sortCmd
 	bound int
 	rows  sortHeap
-	next  stage
+	link
 }
 
 type sortedRow struct {
@@ -374,8 +362,6 @@ func (s *sortStage) flush() {
 	}
 	s.next.flush()
 }
-func (s *sortStage) successor() stage     { return s.next }
-func (s *sortStage) setSuccessor(n stage) { s.next = n }
 
 // sink turns rows into result fields.
 type sink struct {
