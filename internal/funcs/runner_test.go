@@ -193,7 +193,6 @@ func TestGoFunctionEnvironmentIsAWSOnly(t *testing.T) {
 	f := newFixture(t)
 	spec := f.spec(t, "env", "provided.al2", "bootstrap", goFunctionZip)
 	res := invoke(t, f, spec, `{"op":"env"}`)
-	t.Logf("payload %s err %q", res.Payload, res.FunctionError)
 	env := map[string]string{}
 	for _, kv := range decode(t, res.Payload)["env"].([]any) {
 		k, v, _ := strings.Cut(kv.(string), "=")
