@@ -49,6 +49,16 @@ type Store interface {
 	Walk(ctx context.Context, fn func(Info) error) error
 }
 
+// Deferred is implemented by stores that can write a blob now and make it durable later: a caller
+// that stores the references of many blobs in one batch (the metadata store's group commit)
+// makes all of their bodies durable with one flush instead of one each.
+type Deferred interface {
+	// PutDeferred stores r like Put, but the blob may be lost in a crash until flush returns nil,
+	// and nothing durable may refer to it before then. flush may be called more than once, from
+	// any goroutine; each call flushes whatever else was written before it too.
+	PutDeferred(ctx context.Context, r io.Reader) (info Info, flush func() error, err error)
+}
+
 // FileReader is implemented by the readers Open returns over bytes of a local file (the
 // filesystem backend's), so that a caller able to send a file directly (an HTTP response hands
 // an *io.LimitedReader over an *os.File to sendfile) can do so instead of copying through a

@@ -24,7 +24,9 @@ import (
 const crashChildEnv = "CEAP_FSBLOB_CRASH_CHILD"
 
 // TestCrashDuringAppends runs a child process that stores blobs from 16 goroutines (most small
-// enough to be extents, some files) and prints each id once Put has returned, kills it with
+// enough to be extents, some files) and prints each id once Put has returned (half of the
+// goroutines write a few blobs with PutDeferred and flush only the last, whose flush covers
+// the others), kills it with
 // SIGKILL mid-stream, reopens the store, and checks that every acknowledged blob reads back with
 // its exact bytes, that every blob Walk lists is intact, and that new blobs go to a new segment.
 func TestCrashDuringAppends(t *testing.T) {
@@ -116,26 +118,51 @@ func crashChild(dir string) {
 		os.Exit(2)
 	}
 	var mu sync.Mutex
+	fail := func(err error) {
+		fmt.Fprintln(os.Stderr, "child: put:", err)
+		os.Exit(2)
+	}
 	for w := range 16 {
 		go func() {
 			rng := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
 			for {
-				size := rng.IntN(12 << 10)
-				if rng.IntN(20) == 0 {
-					size = maxExtent - 100 + rng.IntN(300) // either side of the limit
+				n := 1
+				if w%2 == 1 {
+					n = 1 + rng.IntN(4)
 				}
-				body := make([]byte, size)
-				for i := range body {
-					body[i] = byte(rng.Uint32())
+				lines := make([]string, 0, n)
+				var flush func() error
+				for range n {
+					size := rng.IntN(12 << 10)
+					if rng.IntN(20) == 0 {
+						size = maxExtent - 100 + rng.IntN(300) // either side of the limit
+					}
+					body := make([]byte, size)
+					for i := range body {
+						body[i] = byte(rng.Uint32())
+					}
+					var info blob.Info
+					var err error
+					if w%2 == 1 {
+						info, flush, err = s.PutDeferred(context.Background(), bytes.NewReader(body))
+					} else {
+						info, err = s.Put(context.Background(), bytes.NewReader(body))
+					}
+					if err != nil {
+						fail(err)
+					}
+					sum := sha256.Sum256(body)
+					lines = append(lines, fmt.Sprintf("%s %s\n", info.ID, hex.EncodeToString(sum[:])))
 				}
-				info, err := s.Put(context.Background(), bytes.NewReader(body))
-				if err != nil {
-					fmt.Fprintln(os.Stderr, "child: put:", err)
-					os.Exit(2)
+				if flush != nil {
+					if err := flush(); err != nil {
+						fail(err)
+					}
 				}
-				sum := sha256.Sum256(body)
 				mu.Lock()
-				fmt.Fprintf(os.Stdout, "%s %s\n", info.ID, hex.EncodeToString(sum[:]))
+				for _, l := range lines {
+					fmt.Fprint(os.Stdout, l)
+				}
 				mu.Unlock()
 			}
 		}()

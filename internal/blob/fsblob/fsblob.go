@@ -1,10 +1,12 @@
 // Package fsblob is the filesystem blob backend, the default. It keeps blobs in two shapes under
 // the data directory:
 //
-//   - Small bodies (up to 64 KiB) are extents of shared, append-only segment files. Concurrent Puts
-//     are group-committed: each body is appended with a header carrying its length and a CRC-32C,
-//     and one write and one fdatasync cover every body queued while the previous flush ran; then
-//     all of those Puts return. An extent's id says where it is (segment, block, and a random nonce
+//   - Small bodies (up to 64 KiB) are extents of shared, append-only segment files. Each body is
+//     appended, one after another, with a header carrying its length and a CRC-32C, and flushes
+//     are group-committed: one fdatasync covers every body written before it started, and the
+//     Puts that wait for a flush while one runs share the next. PutDeferred leaves the flush to
+//     its caller, so that the S3 service flushes the bodies of a whole batch of metadata rows
+//     once, in the store's own group commit, before the rows commit. An extent's id says where it is (segment, block, and a random nonce
 //     that its header repeats), so no index is needed. Delete punches the extent's blocks out of
 //     the file (FALLOC_FL_PUNCH_HOLE), and a sealed segment left with no data is removed. A crash
 //     can tear only the tail of the segment being appended to: on opening, that segment is cut
@@ -62,7 +64,10 @@ type Store struct {
 	anonymous bool
 }
 
-var _ blob.Store = (*Store)(nil)
+var (
+	_ blob.Store    = (*Store)(nil)
+	_ blob.Deferred = (*Store)(nil)
+)
 
 // New opens (creating if needed) a blob store rooted at dir and removes temporary files that a
 // crash left behind.
@@ -112,22 +117,40 @@ func (s *Store) path(id string) string {
 // Put streams r into a new blob: a body of up to maxExtent bytes becomes an extent of a segment,
 // a larger one a file of its own.
 func (s *Store) Put(ctx context.Context, r io.Reader) (blob.Info, error) {
+	info, flush, err := s.PutDeferred(ctx, r)
+	if err != nil {
+		return blob.Info{}, err
+	}
+	if err := flush(); err != nil {
+		return blob.Info{}, fmt.Errorf("write blob: %w", err)
+	}
+	return info, nil
+}
+
+// PutDeferred is Put, except that a body small enough for an extent is written but not flushed:
+// flush makes it durable, with every other extent written before it. A larger body is durable
+// when PutDeferred returns.
+func (s *Store) PutDeferred(ctx context.Context, r io.Reader) (blob.Info, func() error, error) {
 	bufp := s.small.Get().(*[]byte)
 	defer s.small.Put(bufp)
 	r = ctxReader{ctx: ctx, r: r}
 	n, err := readFull(r, *bufp)
 	if err != nil {
-		return blob.Info{}, fmt.Errorf("write blob: %w", err)
+		return blob.Info{}, nil, fmt.Errorf("write blob: %w", err)
 	}
 	if n <= maxExtent {
-		info, err := s.segs.append((*bufp)[:n])
+		info, t, err := s.segs.write((*bufp)[:n])
 		if err != nil {
-			return blob.Info{}, fmt.Errorf("write blob: %w", err)
+			return blob.Info{}, nil, fmt.Errorf("write blob: %w", err)
 		}
-		return info, nil
+		return info, func() error { return s.segs.flush(t) }, nil
 	}
-	return s.putFile(ctx, (*bufp)[:n], r)
+	info, err := s.putFile(ctx, (*bufp)[:n], r)
+	return info, flushed, err
 }
+
+// flushed is the flush of a blob that is already durable.
+func flushed() error { return nil }
 
 // readFull reads r until buf is full or r ends, and returns how much it read; the end of r is
 // not an error.

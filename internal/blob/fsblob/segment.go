@@ -54,6 +54,9 @@ type segment struct {
 	// limit is how far the segment is written and flushed while it is being appended to, and -1
 	// once it is sealed (its size is then its file's).
 	limit atomic.Int64
+	// failed is set when a flush of the segment failed: its appends that were not yet on disk
+	// may be lost, so a ticket in it never flushes.
+	failed atomic.Bool
 	// refs and gone are guarded by segments.mu: a segment removed from the table is closed when
 	// its last user releases it.
 	refs int
@@ -63,8 +66,12 @@ type segment struct {
 func (g *segment) fd() int { return int(g.f.Fd()) }
 
 // segments keeps the segment files: the bodies of small blobs, appended with a header each to one
-// segment at a time by a group commit (one write and one fdatasync for every body queued while the
-// previous flush ran), read and punched out in place.
+// segment at a time, read and punched out in place. Appends are written one after another (so
+// the file is always written as a prefix) and flushed in groups: a flush covers every append
+// written before it started, and whoever needs a flush while another runs waits for it and then
+// finds itself covered, or runs the next one for everybody who came meanwhile (group commit
+// without a goroutine of its own). A caller can also write now and flush later (write, then
+// flush with the ticket), so that one flush covers the bodies of a whole batch of its own.
 type segments struct {
 	dir string
 	// target is the size at which a segment is sealed (segmentTarget; tests make it small).
@@ -76,23 +83,23 @@ type segments struct {
 	open map[uint32]*segment
 	next uint32 // number of the next segment to create
 
-	qmu     sync.Mutex
-	queue   []*pending
-	running bool
+	// wmu orders the appends and guards what follows it.
+	wmu     sync.Mutex
+	cur     *segment // being appended to; nil until the first append after opening
+	size    int64    // bytes of cur written
+	broken  bool     // cur failed a write or flush: the next append goes to a new segment
+	written uint64   // appends written so far, over every segment
+	buf     []byte
 
-	// Owned by the commit loop.
-	cur    *segment // being appended to; nil until the first append after opening
-	size   int64    // bytes of cur written and flushed
-	broken bool     // cur failed a write or flush: the next batch goes to a new segment
-	buf    []byte
+	// fmu lets one flush run at a time; flushed is how many appends are on disk.
+	fmu     sync.Mutex
+	flushed atomic.Uint64
 }
 
-// pending is a body waiting for the group commit.
-type pending struct {
-	body []byte
-	h    header
-	ref  extentRef
-	done chan error
+// ticket is an append written but perhaps not yet flushed.
+type ticket struct {
+	seq uint64   // the append's place in the order of appends (1-based)
+	g   *segment // the segment it went to
 }
 
 // openSegments opens the segment directory. The last segment is the only one a crash can have
@@ -261,88 +268,101 @@ func (s *segments) removeIfEmpty(g *segment) {
 
 // append stores body as a new extent and returns once it is on disk.
 func (s *segments) append(body []byte) (blob.Info, error) {
-	p := &pending{
-		body: body,
-		h:    header{length: uint32(len(body)), created: time.Now().UnixNano(), nonce: rand.Uint64()},
-		done: make(chan error, 1),
-	}
-	s.qmu.Lock()
-	s.queue = append(s.queue, p)
-	if !s.running {
-		s.running = true
-		go s.commitLoop()
-	}
-	s.qmu.Unlock()
-	if err := <-p.done; err != nil {
+	info, t, err := s.write(body)
+	if err != nil {
 		return blob.Info{}, err
 	}
-	return blob.Info{ID: p.ref.id(), Size: int64(len(body)), Created: p.h.createdTime()}, nil
-}
-
-// commitLoop writes and flushes batches until the queue is empty.
-func (s *segments) commitLoop() {
-	for {
-		s.qmu.Lock()
-		if len(s.queue) == 0 {
-			s.running = false
-			s.qmu.Unlock()
-			return
-		}
-		n, bytes := 0, int64(0)
-		for n < len(s.queue) && (n == 0 || bytes+s.queue[n].h.span() <= maxBatch) {
-			bytes += s.queue[n].h.span()
-			n++
-		}
-		batch := slices.Clone(s.queue[:n])
-		s.queue = append(s.queue[:0], s.queue[n:]...)
-		s.qmu.Unlock()
-		err := s.commit(batch)
-		for _, p := range batch {
-			p.done <- err
-		}
+	if err := s.flush(t); err != nil {
+		return blob.Info{}, err
 	}
+	return info, nil
 }
 
-// commit appends a batch to the current segment with one write and one fdatasync.
-func (s *segments) commit(batch []*pending) error {
+// write appends body as a new extent, not yet flushed: until flush(t) returns nil the extent
+// may be lost in a crash, and nothing durable may refer to it.
+func (s *segments) write(body []byte) (blob.Info, ticket, error) {
+	h := header{length: uint32(len(body)), created: time.Now().UnixNano(), nonce: rand.Uint64()}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	if s.cur == nil || s.broken || s.size >= s.target {
 		if err := s.roll(); err != nil {
+			return blob.Info{}, ticket{}, err
+		}
+	}
+	ref := extentRef{seg: s.cur.num, block: uint32(s.size / blockSize), nonce: h.nonce}
+	span := int(h.span())
+	buf := slices.Grow(s.buf[:0], span)[:span]
+	h.encode(buf, ref, body)
+	n := copy(buf[headerSize:], body)
+	clear(buf[headerSize+n:])
+	s.buf = buf
+	if _, err := s.cur.f.WriteAt(buf, s.size); err != nil {
+		// What the write may have left is cut off (a torn tail also ends every scan), and the
+		// next append starts a new segment.
+		_ = s.cur.f.Truncate(s.size)
+		s.broken = true
+		return blob.Info{}, ticket{}, fmt.Errorf("append to segment: %w", err)
+	}
+	s.size += int64(span)
+	s.written++
+	return blob.Info{ID: ref.id(), Size: int64(len(body)), Created: h.createdTime()}, ticket{seq: s.written, g: s.cur}, nil
+}
+
+// flush returns once the append of t is on disk, with one fdatasync for every append written
+// before that flush started.
+func (s *segments) flush(t ticket) error {
+	if s.flushed.Load() < t.seq {
+		s.fmu.Lock()
+		err := s.flushLocked(t)
+		s.fmu.Unlock()
+		if err != nil {
 			return err
 		}
 	}
-	buf := s.buf[:0]
-	for _, p := range batch {
-		start := len(buf)
-		p.ref = extentRef{seg: s.cur.num, block: uint32((s.size + int64(start)) / blockSize), nonce: p.h.nonce}
-		end := start + int(p.h.span())
-		buf = slices.Grow(buf, end-start)[:end]
-		p.h.encode(buf[start:], p.ref, p.body)
-		n := copy(buf[start+headerSize:], p.body)
-		clear(buf[start+headerSize+n : end])
+	if t.g.failed.Load() {
+		return errFlushFailed
 	}
-	s.buf = buf
-	if _, err := s.cur.f.WriteAt(buf, s.size); err != nil {
-		s.fail()
-		return fmt.Errorf("append to segment: %w", err)
-	}
-	if err := unix.Fdatasync(s.cur.fd()); err != nil {
-		s.fail()
-		return fmt.Errorf("flush segment: %w", err)
-	}
-	s.size += int64(len(buf))
-	s.cur.limit.Store(s.size)
 	return nil
 }
 
-// fail gives up on the current segment after a failed write or flush: what the batch may have
-// left is cut off (a torn tail also ends every scan), and the next batch starts a new segment.
-func (s *segments) fail() {
-	_ = s.cur.f.Truncate(s.size)
-	s.broken = true
+// errFlushFailed answers the appends that a failed flush may have lost.
+var errFlushFailed = errors.New("flush segment: an earlier flush of this segment failed")
+
+func (s *segments) flushLocked(t ticket) error {
+	if s.flushed.Load() >= t.seq {
+		return nil // a flush that ran while this one waited covered it
+	}
+	// Every append up to upto is in g or in a segment sealed before it, which roll flushed.
+	s.wmu.Lock()
+	g, upto, end := s.cur, s.written, s.size
+	s.mu.Lock()
+	g.refs++
+	s.mu.Unlock()
+	s.wmu.Unlock()
+	defer s.release(g)
+	if err := unix.Fdatasync(g.fd()); err != nil {
+		g.failed.Store(true)
+		s.wmu.Lock()
+		if s.cur == g {
+			s.broken = true
+		}
+		s.wmu.Unlock()
+		return fmt.Errorf("flush segment: %w", err)
+	}
+	// Walks see the flushed appends, until g is sealed (its limit is then -1, its file's size).
+	for {
+		limit := g.limit.Load()
+		if limit < 0 || limit >= end || g.limit.CompareAndSwap(limit, end) {
+			break
+		}
+	}
+	s.flushed.Store(upto)
+	return nil
 }
 
 // roll seals the current segment and starts a new one, whose name is durable before any
-// extent in it is acknowledged. The segment being appended to is locked (flock), so that no
+// extent in it is acknowledged. The sealed segment is flushed first, so that a flush of the new
+// one covers every append before it. The caller holds wmu. The segment being appended to is locked (flock), so that no
 // other store opening the directory takes its tail for a torn one.
 func (s *segments) roll() error {
 	num, f, err := s.create()
@@ -363,6 +383,11 @@ func (s *segments) roll() error {
 	s.open[num] = g
 	s.mu.Unlock()
 	old := s.cur
+	if old != nil && !old.failed.Load() {
+		if err := unix.Fdatasync(old.fd()); err != nil {
+			old.failed.Store(true)
+		}
+	}
 	s.cur, s.size, s.broken = g, 0, false
 	if old != nil {
 		_ = unix.Flock(old.fd(), unix.LOCK_UN)

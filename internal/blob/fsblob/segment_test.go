@@ -392,3 +392,91 @@ func TestExtentCreatedTime(t *testing.T) {
 		t.Fatalf("Walk: Created %v, want %v", walked, info.Created)
 	}
 }
+
+func TestDeferredPutIsListedOnceFlushed(t *testing.T) {
+	s := newStore(t, t.TempDir())
+	ctx := context.Background()
+	first := mustPut(t, s, randBody(t, 1000))
+	var infos []blob.Info
+	var flushes []func() error
+	for range 3 {
+		info, flush, err := s.PutDeferred(ctx, bytes.NewReader(randBody(t, 5000)))
+		if err != nil {
+			t.Fatalf("PutDeferred: %v", err)
+		}
+		infos, flushes = append(infos, info), append(flushes, flush)
+	}
+	ids := walkIDs(t, s)
+	if _, ok := ids[first.ID]; !ok {
+		t.Fatalf("Walk misses the flushed blob %s", first.ID)
+	}
+	for _, info := range infos {
+		if _, ok := ids[info.ID]; ok {
+			t.Fatalf("Walk lists %s before it is flushed", info.ID)
+		}
+	}
+	// The last one's flush covers the two written before it.
+	if err := flushes[2](); err != nil {
+		t.Fatalf("flush: %v", err)
+	}
+	if got := s.segs.flushed.Load(); got < 4 {
+		t.Fatalf("flushed appends = %d after flushing the fourth, want at least 4", got)
+	}
+	ids = walkIDs(t, s)
+	for _, info := range infos {
+		if ids[info.ID] != 5000 {
+			t.Fatalf("Walk lists %s with size %d after the flush, want 5000", info.ID, ids[info.ID])
+		}
+	}
+	for _, flush := range flushes {
+		if err := flush(); err != nil {
+			t.Fatalf("flush again: %v", err)
+		}
+	}
+	// A body too large for an extent is durable when PutDeferred returns.
+	big, flush, err := s.PutDeferred(ctx, bytes.NewReader(randBody(t, maxExtent+1)))
+	if err != nil || flush() != nil {
+		t.Fatalf("PutDeferred of a large body: %v", err)
+	}
+	if _, ok := walkIDs(t, s)[big.ID]; !ok {
+		t.Fatalf("Walk misses the large blob %s", big.ID)
+	}
+}
+
+func TestFailedFlushFailsEveryUnflushedAppend(t *testing.T) {
+	s := newStore(t, t.TempDir())
+	ctx := context.Background()
+	kept := mustPut(t, s, randBody(t, 3000))
+	_, flush1, err := s.PutDeferred(ctx, bytes.NewReader(randBody(t, 3000)))
+	if err != nil {
+		t.Fatalf("PutDeferred: %v", err)
+	}
+	_, flush2, err := s.PutDeferred(ctx, bytes.NewReader(randBody(t, 3000)))
+	if err != nil {
+		t.Fatalf("PutDeferred: %v", err)
+	}
+	// The segment's file goes away under the store: its flush fails.
+	seg := s.segs.cur
+	_ = seg.f.Close()
+	if err := flush2(); err == nil {
+		t.Fatal("flush of a segment whose file is closed succeeded")
+	}
+	// Every append of that segment that the failed flush was to cover fails, for good.
+	for i, flush := range []func() error{flush1, flush2} {
+		if err := flush(); err == nil {
+			t.Fatalf("flush %d after the failure succeeded", i+1)
+		}
+	}
+	// The next blob goes to a new segment and is durable; a later flush does not revive the
+	// failed appends.
+	after := mustPut(t, s, randBody(t, 3000))
+	if ref, _ := parseExtentID(after.ID); ref.seg == seg.num {
+		t.Fatalf("Put after a failed flush went to the failed segment %d", seg.num)
+	}
+	if err := flush1(); err == nil {
+		t.Fatal("a flush of the new segment revived an append of the failed one")
+	}
+	if ref, _ := parseExtentID(kept.ID); ref.seg != seg.num {
+		t.Fatalf("kept blob in segment %d, want %d", ref.seg, seg.num)
+	}
+}
