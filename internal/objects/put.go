@@ -50,11 +50,25 @@ type PutInput struct {
 type written struct {
 	info   blob.Info
 	digest *Digest
+	// flush makes the blob durable when it was written deferred (see writeDeferred); nil when
+	// it already is.
+	flush func() error
 }
 
 // writeBody streams body into a new blob, hashing it, and checks its length. On error nothing
 // is left behind.
 func (s *Service) writeBody(ctx context.Context, body io.Reader, size, max int64, alg string) (*written, error) {
+	return s.write(ctx, body, size, max, alg, false)
+}
+
+// writeDeferred is writeBody, except that a blob store able to defer the flush (blob.Deferred)
+// leaves it to w.flush, which the metadata store calls for a whole batch of rows before they
+// commit: one flush of the bodies for every group commit instead of one of its own.
+func (s *Service) writeDeferred(ctx context.Context, body io.Reader, size, max int64, alg string) (*written, error) {
+	return s.write(ctx, body, size, max, alg, true)
+}
+
+func (s *Service) write(ctx context.Context, body io.Reader, size, max int64, alg string, deferFlush bool) (*written, error) {
 	if size > max {
 		return nil, awserr.New("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
 	}
@@ -65,7 +79,14 @@ func (s *Service) writeBody(ctx context.Context, body io.Reader, size, max int64
 	if body == nil {
 		body = eofReader{}
 	}
-	info, err := s.blobs.Put(ctx, io.TeeReader(io.LimitReader(body, max+1), d))
+	r := io.TeeReader(io.LimitReader(body, max+1), d)
+	var info blob.Info
+	var flush func() error
+	if db, ok := s.blobs.(blob.Deferred); ok && deferFlush {
+		info, flush, err = db.PutDeferred(ctx, r)
+	} else {
+		info, err = s.blobs.Put(ctx, r)
+	}
 	if err != nil {
 		if ae, ok := awserr.As(err); ok {
 			return nil, ae
@@ -75,7 +96,7 @@ func (s *Service) writeBody(ctx context.Context, body io.Reader, size, max int64
 		}
 		return nil, internal("write body", err)
 	}
-	w := &written{info: info, digest: d}
+	w := &written{info: info, digest: d, flush: flush}
 	switch {
 	case info.Size > max:
 		s.freeBlobs(ctx, []string{info.ID})
@@ -159,7 +180,7 @@ func (s *Service) PutObject(ctx context.Context, in *PutInput) (*Object, error) 
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.writeBody(ctx, in.Body, in.Size, MaxPutSize, in.Checksum.Algorithm)
+	w, err := s.writeDeferred(ctx, in.Body, in.Size, MaxPutSize, in.Checksum.Algorithm)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +196,7 @@ func (s *Service) PutObject(ctx context.Context, in *PutInput) (*Object, error) 
 		Bucket: in.Bucket, Key: in.Key, VersionID: versionFor(b), Size: w.info.Size, ETag: ETag(w.digest.MD5()),
 		Created: s.now(), Blobs: []string{w.info.ID}, Attrs: encodeAttrs(a), Tags: encodeTags(in.Tags),
 	}
-	return s.commitObject(ctx, b, &store.ObjectPutParams{Row: row, IfNoneMatch: in.IfNoneMatch == "*", IfMatchETag: quoteETag(in.IfMatch)}, a, in.Tags)
+	return s.commitObject(ctx, b, &store.ObjectPutParams{Row: row, IfNoneMatch: in.IfNoneMatch == "*", IfMatchETag: quoteETag(in.IfMatch), Flush: w.flush}, a, in.Tags)
 }
 
 // now is the service time at S3's millisecond precision.

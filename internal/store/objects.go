@@ -141,6 +141,11 @@ type ObjectPutParams struct {
 	Row         ObjectRow
 	IfNoneMatch bool
 	IfMatchETag string
+	// Flush, when set, makes the row's blobs durable (they were written deferred, see
+	// blob.Deferred). The driver calls it before the transaction that writes the row begins
+	// (in a group commit, the flushes of every row run first, so the first one covers the
+	// others); its error fails the put, which then writes nothing.
+	Flush func() error
 }
 
 // ObjectPutResult tells what ObjectPut replaced.

@@ -175,6 +175,11 @@ func queryObjects(ctx context.Context, q querier, query string, args ...any) ([]
 
 // ObjectPut stores a new latest version.
 func (db *DB) ObjectPut(ctx context.Context, p *store.ObjectPutParams) (*store.ObjectPutResult, error) {
+	if p.Flush != nil {
+		if err := p.Flush(); err != nil {
+			return nil, err
+		}
+	}
 	var res *store.ObjectPutResult
 	err := db.write(ctx, func(tx pgx.Tx) error {
 		var err error

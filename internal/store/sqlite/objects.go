@@ -226,7 +226,7 @@ func queryObjects(ctx context.Context, q querier, query string, args ...any) ([]
 // ObjectPut stores a new latest version.
 func (db *DB) ObjectPut(ctx context.Context, p *store.ObjectPutParams) (*store.ObjectPutResult, error) {
 	var res *store.ObjectPutResult
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.writeFlushed(ctx, p.Flush, func(tx *sql.Tx) error {
 		// The committer checked ctx before running this writer; its statements take
 		// microseconds and run without it, which spares the driver a goroutine per statement that
 		// watches for cancellation (and a cancelled client the interruption of the connection

@@ -111,10 +111,13 @@ func (db *DB) Close() error {
 
 // writeOp is one writer's work, run in its own savepoint inside a shared transaction.
 type writeOp struct {
-	ctx  context.Context
-	fn   func(tx *sql.Tx) error
-	err  error
-	done chan struct{}
+	ctx context.Context
+	// flush, when set, runs before the transaction begins (see store.ObjectPutParams.Flush); its
+	// error fails the writer without running fn.
+	flush func() error
+	fn    func(tx *sql.Tx) error
+	err   error
+	done  chan struct{}
 }
 
 var errClosed = errors.New("store closed")
@@ -122,7 +125,13 @@ var errClosed = errors.New("store closed")
 // write runs fn in a transaction that is committed, with other concurrent writers' work, before
 // write returns. If fn fails, only its own changes are rolled back.
 func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	op := &writeOp{ctx: ctx, fn: fn, done: make(chan struct{})}
+	return db.writeFlushed(ctx, nil, fn)
+}
+
+// writeFlushed is write with a flush that the committer runs, with those of the other writers
+// of the batch, before the transaction begins.
+func (db *DB) writeFlushed(ctx context.Context, flush func() error, fn func(tx *sql.Tx) error) error {
+	op := &writeOp{ctx: ctx, flush: flush, fn: fn, done: make(chan struct{})}
 	select {
 	case db.ops <- op:
 	case <-db.stop:
@@ -176,6 +185,13 @@ func (db *DB) commit(batch []*writeOp) {
 			close(op.done)
 		}
 	}
+	// The writers' flushes (their blobs' bodies) run first: the first one flushes what every
+	// writer of the batch wrote, and the others find it done.
+	for _, op := range batch {
+		if op.flush != nil && op.ctx.Err() == nil {
+			op.err = op.flush()
+		}
+	}
 	tx, err := db.writer.BeginTx(context.Background(), nil)
 	if err != nil {
 		finish(fmt.Errorf("begin: %w", err))
@@ -186,6 +202,9 @@ func (db *DB) commit(batch []*writeOp) {
 	// The savepoint statements are prepared once on the writer (see stmt), not parsed per writer.
 	ctx := context.Background()
 	for _, op := range batch {
+		if op.err != nil {
+			continue
+		}
 		if err := op.ctx.Err(); err != nil {
 			op.err = err
 			continue

@@ -352,3 +352,71 @@ func TestObjectConcurrentPuts(t *testing.T) {
 		}
 	})
 }
+
+// TestObjectPutFlush proves that ObjectPut runs the row's Flush before the row is stored, that
+// a failed Flush fails the put and stores nothing, and that concurrent puts each get their
+// Flush run (one group commit on SQLite, which runs them all before the transaction begins).
+func TestObjectPutFlush(t *testing.T) {
+	Each(t, func(t *testing.T, st store.Store) {
+		s, ctx := objectStore(t, st), context.Background()
+		mkBucket(t, s, "b")
+		row := store.ObjectRow{Bucket: "b", Key: "k", VersionID: "null", Created: t0, Blobs: []string{"blob1"}}
+		flushed := false
+		_, err := s.ObjectPut(ctx, &store.ObjectPutParams{Row: row, Flush: func() error {
+			if _, err := s.ObjectGet(ctx, &store.ObjectGetParams{Bucket: "b", Key: "k"}); !errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("row visible before its flush: %v", err)
+			}
+			flushed = true
+			return nil
+		}})
+		if err != nil || !flushed {
+			t.Fatalf("ObjectPut with a flush: %v (flushed %v)", err, flushed)
+		}
+
+		errDisk := errors.New("disk gone")
+		row2 := store.ObjectRow{Bucket: "b", Key: "k2", VersionID: "null", Created: t0, Blobs: []string{"blob2"}}
+		if _, err := s.ObjectPut(ctx, &store.ObjectPutParams{Row: row2, Flush: func() error { return errDisk }}); !errors.Is(err, errDisk) {
+			t.Fatalf("ObjectPut with a failing flush: %v, want %v", err, errDisk)
+		}
+		if _, err := s.ObjectGet(ctx, &store.ObjectGetParams{Bucket: "b", Key: "k2"}); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("a put whose flush failed stored its row: %v", err)
+		}
+
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		calls := 0
+		errs := make(chan error, 16)
+		for i := range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := store.ObjectRow{Bucket: "b", Key: fmt.Sprintf("c%02d", i), VersionID: "null", Created: t0}
+				flush := func() error { mu.Lock(); calls++; mu.Unlock(); return nil }
+				if i == 7 {
+					flush = func() error { return errDisk }
+				}
+				_, err := s.ObjectPut(ctx, &store.ObjectPutParams{Row: r, Flush: flush})
+				if (i == 7) != errors.Is(err, errDisk) {
+					err = fmt.Errorf("put %d: %v", i, err)
+				} else {
+					err = nil
+				}
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if calls != 15 {
+			t.Fatalf("%d flushes ran, want 15", calls)
+		}
+		rows, err := s.ObjectList(ctx, &store.ObjectListParams{Bucket: "b", Prefix: "c", Limit: 100})
+		if err != nil || len(rows) != 15 {
+			t.Fatalf("listed %d rows after the concurrent puts, want 15 (the failed one not stored): %v", len(rows), err)
+		}
+	})
+}
