@@ -412,23 +412,15 @@ func deleteObject(ctx context.Context, tx *sql.Tx, p *store.ObjectDeleteParams) 
 const listCols = `key, version_id, size, etag, created, attrs`
 
 // ObjectList lists current versions by key. The index range starts at the larger of After and
-// Prefix and ends where keys stop starting with Prefix, so a page reads only its own rows.
+// Prefix and ends where keys stop starting with Prefix, so a page reads only its own rows, and
+// every column from the index of current versions (migration 0041), none from the table.
 func (db *DB) ObjectList(ctx context.Context, p *store.ObjectListParams) ([]*store.ObjectRow, error) {
-	query := `SELECT ` + listCols + ` FROM s3_objects WHERE bucket = ? AND is_latest = 1 AND delete_marker = 0`
-	args := []any{p.Bucket}
-	if p.After >= p.Prefix {
-		query, args = query+` AND key > ?`, append(args, []byte(p.After))
-	} else {
-		query, args = query+` AND key >= ?`, append(args, []byte(p.Prefix))
-	}
-	if end, ok := store.PrefixEnd(p.Prefix); ok {
-		query, args = query+` AND key < ?`, append(args, end)
-	}
-	st, err := db.readStmt(ctx, query+` ORDER BY key LIMIT ?`)
+	query, args := objectListQuery(p)
+	st, err := db.readStmt(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := st.QueryContext(ctx, append(args, p.Limit)...)
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -445,6 +437,21 @@ func (db *DB) ObjectList(ctx context.Context, p *store.ObjectListParams) ([]*sto
 		out = append(out, o)
 	}
 	return out, rows.Err()
+}
+
+// objectListQuery is ObjectList's statement and its arguments.
+func objectListQuery(p *store.ObjectListParams) (string, []any) {
+	query := `SELECT ` + listCols + ` FROM s3_objects WHERE bucket = ? AND is_latest = 1 AND delete_marker = 0`
+	args := []any{p.Bucket}
+	if p.After >= p.Prefix {
+		query, args = query+` AND key > ?`, append(args, []byte(p.After))
+	} else {
+		query, args = query+` AND key >= ?`, append(args, []byte(p.Prefix))
+	}
+	if end, ok := store.PrefixEnd(p.Prefix); ok {
+		query, args = query+` AND key < ?`, append(args, end)
+	}
+	return query + ` ORDER BY key LIMIT ?`, append(args, p.Limit)
 }
 
 // ObjectVersionList lists versions by key, newest first.
