@@ -26,7 +26,8 @@ const (
 	// segmentTarget is the size at which the segment being appended to is sealed; the next batch
 	// goes to a new segment. A sealed segment is removed once every extent in it is deleted.
 	segmentTarget = 64 << 20
-	// maxBatch bounds the bytes that one group commit writes and flushes.
+	// maxBatch bounds the appended bytes held in memory until a flush writes them: beyond it,
+	// the next append writes them out itself (still unflushed).
 	maxBatch = 4 << 20
 	// maxOpenSegments bounds the segment files kept open for reads and deletes.
 	maxOpenSegments = 256
@@ -57,6 +58,9 @@ type segment struct {
 	// failed is set when a flush of the segment failed: its appends that were not yet on disk
 	// may be lost, so a ticket in it never flushes.
 	failed atomic.Bool
+	// inflight counts the flushes writing to the segment outside wmu: a segment sealed while one
+	// runs is not removed for looking empty.
+	inflight atomic.Int32
 	// refs and gone are guarded by segments.mu: a segment removed from the table is closed when
 	// its last user releases it.
 	refs int
@@ -66,12 +70,13 @@ type segment struct {
 func (g *segment) fd() int { return int(g.f.Fd()) }
 
 // segments keeps the segment files: the bodies of small blobs, appended with a header each to one
-// segment at a time, read and punched out in place. Appends are written one after another (so
-// the file is always written as a prefix) and flushed in groups: a flush covers every append
-// written before it started, and whoever needs a flush while another runs waits for it and then
-// finds itself covered, or runs the next one for everybody who came meanwhile (group commit
-// without a goroutine of its own). A caller can also write now and flush later (write, then
-// flush with the ticket), so that one flush covers the bodies of a whole batch of its own.
+// segment at a time, read and punched out in place. An append takes the next place in the
+// segment and is encoded into a buffer; a flush writes the buffer (every append since the last
+// flush, in one write at the end of what is written, so the file is always written as a prefix)
+// and fdatasyncs it. Whoever needs a flush while another runs waits for it and then finds itself
+// covered, or runs the next one for everybody who came meanwhile (group commit without a
+// goroutine of its own). A caller can also append now and flush later (write, then flush with
+// the ticket), so that one flush covers the bodies of a whole batch of its own.
 type segments struct {
 	dir string
 	// target is the size at which a segment is sealed (segmentTarget; tests make it small).
@@ -86,10 +91,11 @@ type segments struct {
 	// wmu orders the appends and guards what follows it.
 	wmu     sync.Mutex
 	cur     *segment // being appended to; nil until the first append after opening
-	size    int64    // bytes of cur written
+	size    int64    // bytes of cur taken by appends, the pending ones included
+	pending []byte   // appends not yet written; they end at size
+	spare   []byte   // the buffer that the last flush wrote, for the next appends
 	broken  bool     // cur failed a write or flush: the next append goes to a new segment
-	written uint64   // appends written so far, over every segment
-	buf     []byte
+	written uint64   // appends made so far, over every segment
 
 	// fmu lets one flush run at a time; flushed is how many appends are on disk.
 	fmu     sync.Mutex
@@ -244,7 +250,7 @@ func (s *segments) release(g *segment) {
 // removeIfEmpty removes a sealed segment that holds no data any more: every extent in it was
 // punched out.
 func (s *segments) removeIfEmpty(g *segment) {
-	if g.limit.Load() >= 0 {
+	if g.limit.Load() >= 0 || g.inflight.Load() > 0 {
 		return
 	}
 	if _, err := unix.Seek(g.fd(), 0, unix.SEEK_DATA); !errors.Is(err, unix.ENXIO) {
@@ -278,8 +284,8 @@ func (s *segments) append(body []byte) (blob.Info, error) {
 	return info, nil
 }
 
-// write appends body as a new extent, not yet flushed: until flush(t) returns nil the extent
-// may be lost in a crash, and nothing durable may refer to it.
+// write appends body as a new extent, not yet written to the file or flushed: until flush(t)
+// returns nil the extent may be lost, and nothing durable may refer to it.
 func (s *segments) write(body []byte) (blob.Info, ticket, error) {
 	h := header{length: uint32(len(body)), created: time.Now().UnixNano(), nonce: rand.Uint64()}
 	s.wmu.Lock()
@@ -289,23 +295,43 @@ func (s *segments) write(body []byte) (blob.Info, ticket, error) {
 			return blob.Info{}, ticket{}, err
 		}
 	}
-	ref := extentRef{seg: s.cur.num, block: uint32(s.size / blockSize), nonce: h.nonce}
-	span := int(h.span())
-	buf := slices.Grow(s.buf[:0], span)[:span]
-	h.encode(buf, ref, body)
-	n := copy(buf[headerSize:], body)
-	clear(buf[headerSize+n:])
-	s.buf = buf
-	if _, err := s.cur.f.WriteAt(buf, s.size); err != nil {
-		// What the write may have left is cut off (a torn tail also ends every scan), and the
-		// next append starts a new segment.
-		_ = s.cur.f.Truncate(s.size)
-		s.broken = true
-		return blob.Info{}, ticket{}, fmt.Errorf("append to segment: %w", err)
+	if len(s.pending) >= maxBatch {
+		if err := s.writePending(); err != nil {
+			return blob.Info{}, ticket{}, err
+		}
 	}
+	ref := extentRef{seg: s.cur.num, block: uint32(s.size / blockSize), nonce: h.nonce}
+	start, span := len(s.pending), int(h.span())
+	s.pending = slices.Grow(s.pending, span)[:start+span]
+	ext := s.pending[start:]
+	h.encode(ext, ref, body)
+	n := copy(ext[headerSize:], body)
+	clear(ext[headerSize+n:])
 	s.size += int64(span)
 	s.written++
 	return blob.Info{ID: ref.id(), Size: int64(len(body)), Created: h.createdTime()}, ticket{seq: s.written, g: s.cur}, nil
+}
+
+// writePending writes the pending appends to cur, unflushed. The caller holds wmu.
+func (s *segments) writePending() error {
+	if len(s.pending) == 0 {
+		return nil
+	}
+	err := writeAt(s.cur, s.pending, s.size-int64(len(s.pending)))
+	s.pending = s.pending[:0]
+	if err != nil {
+		s.cur.failed.Store(true)
+		s.broken = true
+	}
+	return err
+}
+
+// writeAt writes b to g at off.
+func writeAt(g *segment, b []byte, off int64) error {
+	if _, err := g.f.WriteAt(b, off); err != nil {
+		return fmt.Errorf("append to segment: %w", err)
+	}
+	return nil
 }
 
 // flush returns once the append of t is on disk, with one fdatasync for every append written
@@ -332,22 +358,36 @@ func (s *segments) flushLocked(t ticket) error {
 	if s.flushed.Load() >= t.seq {
 		return nil // a flush that ran while this one waited covered it
 	}
-	// Every append up to upto is in g or in a segment sealed before it, which roll flushed.
+	// Every append up to upto is in the pending bytes taken here, or was written before (to g,
+	// or to a segment sealed before it, which roll wrote and flushed).
 	s.wmu.Lock()
 	g, upto, end := s.cur, s.written, s.size
+	buf := s.pending
+	s.pending, s.spare = s.spare[:0], nil
 	s.mu.Lock()
 	g.refs++
 	s.mu.Unlock()
+	g.inflight.Add(1)
 	s.wmu.Unlock()
 	defer s.release(g)
-	if err := unix.Fdatasync(g.fd()); err != nil {
-		g.failed.Store(true)
-		s.wmu.Lock()
-		if s.cur == g {
-			s.broken = true
+	err := writeAt(g, buf, end-int64(len(buf)))
+	if err == nil {
+		if err = unix.Fdatasync(g.fd()); err != nil {
+			err = fmt.Errorf("flush segment: %w", err)
 		}
-		s.wmu.Unlock()
-		return fmt.Errorf("flush segment: %w", err)
+	}
+	if err != nil {
+		g.failed.Store(true)
+	}
+	g.inflight.Add(-1)
+	s.wmu.Lock()
+	s.spare = buf[:0]
+	if err != nil && s.cur == g {
+		s.broken = true
+	}
+	s.wmu.Unlock()
+	if err != nil {
+		return err
 	}
 	// Walks see the flushed appends, until g is sealed (its limit is then -1, its file's size).
 	for {
@@ -361,9 +401,10 @@ func (s *segments) flushLocked(t ticket) error {
 }
 
 // roll seals the current segment and starts a new one, whose name is durable before any
-// extent in it is acknowledged. The sealed segment is flushed first, so that a flush of the new
-// one covers every append before it. The caller holds wmu. The segment being appended to is locked (flock), so that no
-// other store opening the directory takes its tail for a torn one.
+// extent in it is acknowledged. The sealed segment's pending appends are written and flushed
+// first, so that a flush of the new one covers every append before it. The segment being
+// appended to is locked (flock), so that no other store opening the directory takes its tail for
+// a torn one. The caller holds wmu.
 func (s *segments) roll() error {
 	num, f, err := s.create()
 	if err != nil {
@@ -384,10 +425,11 @@ func (s *segments) roll() error {
 	s.mu.Unlock()
 	old := s.cur
 	if old != nil && !old.failed.Load() {
-		if err := unix.Fdatasync(old.fd()); err != nil {
+		if err := s.writePending(); err != nil || unix.Fdatasync(old.fd()) != nil {
 			old.failed.Store(true)
 		}
 	}
+	s.pending = s.pending[:0]
 	s.cur, s.size, s.broken = g, 0, false
 	if old != nil {
 		_ = unix.Flock(old.fd(), unix.LOCK_UN)
@@ -508,10 +550,45 @@ func (s *segments) remove(ref extentRef) error {
 	}
 	defer s.release(g)
 	h, err := readHeader(g, ref)
+	if errors.Is(err, errNoExtent) {
+		return s.removeUnwritten(g, ref)
+	}
 	if err != nil {
 		return err
 	}
-	err = unix.Fallocate(g.fd(), unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, ref.offset(), h.span())
+	return s.punch(g, ref, h)
+}
+
+// removeUnwritten removes an extent that is perhaps not written yet: an append deleted before a
+// flush wrote it (its request failed). Its bytes are zeroed in the pending buffer, so that they
+// are written as a hole; an extent that a flush wrote meanwhile is punched out.
+func (s *segments) removeUnwritten(g *segment, ref extentRef) error {
+	s.fmu.Lock() // no flush is writing a buffer that it took
+	defer s.fmu.Unlock()
+	s.wmu.Lock()
+	if g == s.cur {
+		base := s.size - int64(len(s.pending))
+		if off := ref.offset(); off >= base && off+headerSize <= s.size {
+			ext := s.pending[off-base:]
+			if h, st := decodeHeader(ext); st == headerValid && h.nonce == ref.nonce {
+				clear(ext[:h.span()])
+				s.wmu.Unlock()
+				return nil
+			}
+		}
+	}
+	s.wmu.Unlock()
+	h, err := readHeader(g, ref)
+	if err != nil {
+		return err
+	}
+	return s.punch(g, ref, h)
+}
+
+// punch frees the blocks of the extent at ref, whose header is h, and removes its segment once
+// it is sealed and empty.
+func (s *segments) punch(g *segment, ref extentRef, h header) error {
+	err := unix.Fallocate(g.fd(), unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, ref.offset(), h.span())
 	if errors.Is(err, unix.EOPNOTSUPP) {
 		// A filesystem that cannot punch holes: zero the extent, which hides it from every reader
 		// but frees no space.

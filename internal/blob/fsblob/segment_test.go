@@ -480,3 +480,40 @@ func TestFailedFlushFailsEveryUnflushedAppend(t *testing.T) {
 		t.Fatalf("kept blob in segment %d, want %d", ref.seg, seg.num)
 	}
 }
+
+func TestDeleteBeforeFlushLeavesNothing(t *testing.T) {
+	s := newStore(t, t.TempDir())
+	ctx := context.Background()
+	kept := mustPut(t, s, randBody(t, 2000))
+	gone, _, err := s.PutDeferred(ctx, bytes.NewReader(randBody(t, 2000)))
+	if err != nil {
+		t.Fatalf("PutDeferred: %v", err)
+	}
+	_, flush, err := s.PutDeferred(ctx, bytes.NewReader(randBody(t, 2000)))
+	if err != nil {
+		t.Fatalf("PutDeferred: %v", err)
+	}
+	// Deleted before any flush wrote it (its request failed): nothing of it is written.
+	if err := s.Delete(ctx, gone.ID); err != nil {
+		t.Fatalf("Delete of an unflushed blob: %v", err)
+	}
+	if err := flush(); err != nil {
+		t.Fatalf("flush: %v", err)
+	}
+	ids := walkIDs(t, s)
+	if _, ok := ids[gone.ID]; ok {
+		t.Fatalf("a blob deleted before its flush is listed after it")
+	}
+	if len(ids) != 2 {
+		t.Fatalf("Walk lists %d blobs, want the two kept", len(ids))
+	}
+	if _, err := s.Open(ctx, gone.ID, 0, -1); !errors.Is(err, blob.ErrNotFound) {
+		t.Fatalf("Open of the deleted blob: %v, want ErrNotFound", err)
+	}
+	// A stale id past everything written is no blob, and deleting it is no error.
+	ref, _ := parseExtentID(kept.ID)
+	ref.block += 1000
+	if err := s.Delete(ctx, ref.id()); err != nil {
+		t.Fatalf("Delete of an id past the end: %v", err)
+	}
+}
