@@ -59,8 +59,14 @@ func (db *DB) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
 }
 
 // readRow runs a one-row query prepared on the read pool and scans it; no row is store.ErrNotFound.
+// A cancelled ctx stops it before it starts; the query itself, microseconds of work, runs without
+// ctx's cancellation, which would cost database/sql a goroutine per query to watch it.
 func readRow[T any](ctx context.Context, db *DB, scan func(interface{ Scan(...any) error }) (T, error), query string, args ...any) (T, error) {
 	var zero T
+	if err := ctx.Err(); err != nil {
+		return zero, err
+	}
+	ctx = context.WithoutCancel(ctx)
 	st, err := db.readStmt(ctx, query)
 	if err != nil {
 		return zero, err
