@@ -3,21 +3,22 @@
 //
 //   - Small bodies (up to 64 KiB) are extents of shared, append-only segment files. Each body is
 //     appended, one after another, with a header carrying its length and a CRC-32C, and flushes
-//     are group-committed: one fdatasync covers every body written before it started, and the
-//     Puts that wait for a flush while one runs share the next. PutDeferred leaves the flush to
-//     its caller, so that the S3 service flushes the bodies of a whole batch of metadata rows
-//     once, in the store's own group commit, before the rows commit. An extent's id says where it is (segment, block, and a random nonce
-//     that its header repeats), so no index is needed. Delete punches the extent's blocks out of
-//     the file (FALLOC_FL_PUNCH_HOLE), and a sealed segment left with no data is removed. A crash
-//     can tear only the tail of the segment being appended to: on opening, that segment is cut
-//     back to its intact prefix and never appended to again.
+//     are group-committed: one write and one fdatasync cover every body appended before the flush
+//     started, and the Puts that wait for a flush while one runs share the next. PutDeferred
+//     leaves the flush to its caller, so that the S3 service flushes the bodies of a whole batch
+//     of metadata rows once, in the store's own group commit, before the rows commit. An
+//     extent's id says where it is (segment, block, and a random nonce that its header repeats),
+//     so no index is needed. Delete punches the extent's blocks out of the file
+//     (FALLOC_FL_PUNCH_HOLE), and a sealed segment left with no data is removed. A crash can tear
+//     only what was appended after the last flush: on opening, the last segment is cut back to
+//     its intact prefix and never appended to again.
 //   - Larger bodies get a file each, named by the blob id. The body streams into an unnamed file
 //     (O_TMPFILE; a named temporary file where the filesystem lacks it) that is flushed (fdatasync
 //     of that file alone) and then linked (or renamed) into place; the renames are made durable by
 //     one fsync of the blob directory shared by every concurrent Put (group commit).
 //
-// Either way a crash never leaves a torn blob visible, and a Put returns only once its blob would
-// survive power loss. Nothing flushes the whole filesystem: syncfs(2) would also wait for every
+// Either way a crash never leaves a torn blob visible, and a Put (a PutDeferred's flush) returns
+// only once its blob would survive power loss. Nothing flushes the whole filesystem: syncfs(2) would also wait for every
 // other process's dirty pages.
 //
 // This package must never derive a path from anything but a validated blob id.
