@@ -45,6 +45,15 @@ func mustPut(t *testing.T, s *Store, body []byte) blob.Info {
 	return info
 }
 
+func mustPutDeferred(t *testing.T, s *Store, body []byte) (blob.Info, func() error) {
+	t.Helper()
+	info, flush, err := s.PutDeferred(context.Background(), bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("PutDeferred: %v", err)
+	}
+	return info, flush
+}
+
 func mustRead(t *testing.T, s *Store, id string) []byte {
 	t.Helper()
 	rc, err := s.Open(context.Background(), id, 0, -1)
@@ -400,10 +409,7 @@ func TestDeferredPutIsListedOnceFlushed(t *testing.T) {
 	var infos []blob.Info
 	var flushes []func() error
 	for range 3 {
-		info, flush, err := s.PutDeferred(ctx, bytes.NewReader(randBody(t, 5000)))
-		if err != nil {
-			t.Fatalf("PutDeferred: %v", err)
-		}
+		info, flush := mustPutDeferred(t, s, randBody(t, 5000))
 		infos, flushes = append(infos, info), append(flushes, flush)
 	}
 	ids := walkIDs(t, s)
@@ -445,16 +451,9 @@ func TestDeferredPutIsListedOnceFlushed(t *testing.T) {
 
 func TestFailedFlushFailsEveryUnflushedAppend(t *testing.T) {
 	s := newStore(t, t.TempDir())
-	ctx := context.Background()
 	kept := mustPut(t, s, randBody(t, 3000))
-	_, flush1, err := s.PutDeferred(ctx, bytes.NewReader(randBody(t, 3000)))
-	if err != nil {
-		t.Fatalf("PutDeferred: %v", err)
-	}
-	_, flush2, err := s.PutDeferred(ctx, bytes.NewReader(randBody(t, 3000)))
-	if err != nil {
-		t.Fatalf("PutDeferred: %v", err)
-	}
+	_, flush1 := mustPutDeferred(t, s, randBody(t, 3000))
+	_, flush2 := mustPutDeferred(t, s, randBody(t, 3000))
 	// The segment's file goes away under the store: its flush fails.
 	seg := s.segs.cur
 	_ = seg.f.Close()
@@ -485,14 +484,8 @@ func TestDeleteBeforeFlushLeavesNothing(t *testing.T) {
 	s := newStore(t, t.TempDir())
 	ctx := context.Background()
 	kept := mustPut(t, s, randBody(t, 2000))
-	gone, _, err := s.PutDeferred(ctx, bytes.NewReader(randBody(t, 2000)))
-	if err != nil {
-		t.Fatalf("PutDeferred: %v", err)
-	}
-	_, flush, err := s.PutDeferred(ctx, bytes.NewReader(randBody(t, 2000)))
-	if err != nil {
-		t.Fatalf("PutDeferred: %v", err)
-	}
+	gone, _ := mustPutDeferred(t, s, randBody(t, 2000))
+	_, flush := mustPutDeferred(t, s, randBody(t, 2000))
 	// Deleted before any flush wrote it (its request failed): nothing of it is written.
 	if err := s.Delete(ctx, gone.ID); err != nil {
 		t.Fatalf("Delete of an unflushed blob: %v", err)
