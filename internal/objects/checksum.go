@@ -10,8 +10,9 @@ import (
 	"fmt"
 	"hash"
 	"hash/crc32"
-	"hash/crc64"
 	"strings"
+
+	"github.com/minio/crc64nvme"
 
 	"github.com/ceap/ceap/internal/awserr"
 )
@@ -67,7 +68,9 @@ func NewHash(alg string) (hash.Hash, error) {
 	case CRC32C:
 		return crc32.New(crc32.MakeTable(crc32.Castagnoli)), nil
 	case CRC64NVME:
-		return crc64.New(crc64.MakeTable(crc64NVMEPoly)), nil
+		// minio/crc64nvme folds with carry-less multiplication (about 15 GB/s here); Go's
+		// hash/crc64 has no such path for this polynomial (about 0.9 GB/s, slower than MD5).
+		return crc64nvme.New(), nil
 	case SHA1:
 		return sha1.New(), nil
 	case SHA256:
