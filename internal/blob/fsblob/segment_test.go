@@ -510,3 +510,68 @@ func TestDeleteBeforeFlushLeavesNothing(t *testing.T) {
 		t.Fatalf("Delete of an id past the end: %v", err)
 	}
 }
+
+// TestConcurrentDeferredPutsAcrossRolls races writers that append, flush and sometimes delete at
+// once with segments small enough to be sealed every few appends (so rolls happen while flushes
+// write): every flushed blob that was not deleted reads back with its bytes, and Walk lists
+// exactly those.
+func TestConcurrentDeferredPutsAcrossRolls(t *testing.T) {
+	t.Parallel()
+	s := newStore(t, t.TempDir())
+	s.segs.target = 32 << 10
+	ctx := context.Background()
+	var mu sync.Mutex
+	kept := map[string][]byte{}
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 60 {
+				body := randBody(t, 500+(w*977+i*131)%9000)
+				info, flush, err := s.PutDeferred(ctx, bytes.NewReader(body))
+				if err != nil {
+					t.Errorf("PutDeferred: %v", err)
+					return
+				}
+				if i%5 == 0 { // deleted before its flush, as a failed request's body is
+					if err := s.Delete(ctx, info.ID); err != nil {
+						t.Errorf("Delete before flush: %v", err)
+					}
+					continue
+				}
+				if err := flush(); err != nil {
+					t.Errorf("flush: %v", err)
+					return
+				}
+				if i%7 == 0 { // deleted after
+					if err := s.Delete(ctx, info.ID); err != nil {
+						t.Errorf("Delete: %v", err)
+					}
+					continue
+				}
+				mu.Lock()
+				kept[info.ID] = body
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	for id, body := range kept {
+		if got := mustRead(t, s, id); !bytes.Equal(got, body) {
+			t.Fatalf("blob %s reads back %d bytes that differ from the %d stored", id, len(got), len(body))
+		}
+	}
+	ids := walkIDs(t, s)
+	if len(ids) != len(kept) {
+		t.Fatalf("Walk lists %d blobs, want the %d kept", len(ids), len(kept))
+	}
+	for id := range ids {
+		if _, ok := kept[id]; !ok {
+			t.Fatalf("Walk lists %s, which was deleted", id)
+		}
+	}
+}
