@@ -466,3 +466,25 @@ func (h *logBlockHeap) Pop() any {
 	h.lists = h.lists[:n-1]
 	return x
 }
+
+// LogEventBytes is what events add to a stream's and a group's stored bytes: their messages'
+// lengths.
+func LogEventBytes(events []LogEventRow) int64 {
+	var n int64
+	for _, e := range events {
+		n += int64(len(e.Message))
+	}
+	return n
+}
+
+// SortLogStreams returns the events of each stream in time order (SortLogEvents) and their stored
+// bytes in all.
+func SortLogStreams(streams []LogStreamEvents) ([][]LogEventRow, int64) {
+	sorted := make([][]LogEventRow, len(streams))
+	var bytes int64
+	for i, st := range streams {
+		sorted[i] = SortLogEvents(st.Events)
+		bytes += LogEventBytes(sorted[i])
+	}
+	return sorted, bytes
+}

@@ -191,19 +191,14 @@ func (db *DB) LogEventPut(ctx context.Context, p *store.LogEventPutParams) error
 		if err := appendLogEvents(ctx, tx, p.GroupID, p.StreamID, p.Now, events); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `UPDATE log_groups SET stored_bytes = stored_bytes + $1 WHERE id = $2`, logBytes(events), p.GroupID)
+		_, err := tx.Exec(ctx, `UPDATE log_groups SET stored_bytes = stored_bytes + $1 WHERE id = $2`, store.LogEventBytes(events), p.GroupID)
 		return err
 	})
 }
 
 // LogStreamsPut creates the missing streams and appends events to each, in one transaction.
 func (db *DB) LogStreamsPut(ctx context.Context, p *store.LogStreamsPutParams) ([]int64, error) {
-	sorted := make([][]store.LogEventRow, len(p.Streams))
-	var bytes int64
-	for i, st := range p.Streams {
-		sorted[i] = store.SortLogEvents(st.Events)
-		bytes += logBytes(sorted[i])
-	}
+	sorted, bytes := store.SortLogStreams(p.Streams)
 	ids := make([]int64, len(p.Streams))
 	err := db.write(ctx, func(tx pgx.Tx) error {
 		var one int
@@ -231,15 +226,6 @@ func (db *DB) LogStreamsPut(ctx context.Context, p *store.LogStreamsPutParams) (
 	return ids, nil
 }
 
-// logBytes is the stored size of events: their messages' bytes.
-func logBytes(events []store.LogEventRow) int64 {
-	var n int64
-	for _, e := range events {
-		n += int64(len(e.Message))
-	}
-	return n
-}
-
 // appendLogEvents appends events (in time order) to a stream's blocks inside tx and updates the
 // stream's times and size (not the group's size: the caller adds that once per write).
 func appendLogEvents(ctx context.Context, tx pgx.Tx, groupID, streamID, now int64, events []store.LogEventRow) error {
@@ -250,7 +236,7 @@ func appendLogEvents(ctx context.Context, tx pgx.Tx, groupID, streamID, now int6
 	tag, err := tx.Exec(ctx, `UPDATE log_streams SET
 			first_event = CASE WHEN first_event = 0 OR first_event > $1 THEN $1 ELSE first_event END,
 			last_event = greatest(last_event, $2), last_ingestion = $3, stored_bytes = stored_bytes + $4
-		WHERE id = $5 AND group_id = $6`, first, last, now, logBytes(events), streamID, groupID)
+		WHERE id = $5 AND group_id = $6`, first, last, now, store.LogEventBytes(events), streamID, groupID)
 	if err != nil {
 		return err
 	}

@@ -215,19 +215,14 @@ func (db *DB) LogEventPut(ctx context.Context, p *store.LogEventPutParams) error
 		if err := db.appendLogEvents(ctx, tx, p.GroupID, p.StreamID, p.Now, events); err != nil {
 			return err
 		}
-		_, err := db.txExec(ctx, tx, `UPDATE log_groups SET stored_bytes = stored_bytes + ? WHERE id = ?`, logBytes(events), p.GroupID)
+		_, err := db.txExec(ctx, tx, `UPDATE log_groups SET stored_bytes = stored_bytes + ? WHERE id = ?`, store.LogEventBytes(events), p.GroupID)
 		return err
 	})
 }
 
 // LogStreamsPut creates the missing streams and appends events to each, in one write.
 func (db *DB) LogStreamsPut(ctx context.Context, p *store.LogStreamsPutParams) ([]int64, error) {
-	sorted := make([][]store.LogEventRow, len(p.Streams))
-	var bytes int64
-	for i, st := range p.Streams {
-		sorted[i] = store.SortLogEvents(st.Events)
-		bytes += logBytes(sorted[i])
-	}
+	sorted, bytes := store.SortLogStreams(p.Streams)
 	ids := make([]int64, len(p.Streams))
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		var one int
@@ -255,15 +250,6 @@ func (db *DB) LogStreamsPut(ctx context.Context, p *store.LogStreamsPutParams) (
 	return ids, nil
 }
 
-// logBytes is the stored size of events: their messages' bytes.
-func logBytes(events []store.LogEventRow) int64 {
-	var n int64
-	for _, e := range events {
-		n += int64(len(e.Message))
-	}
-	return n
-}
-
 // appendLogEvents appends events (in time order) to a stream's blocks inside tx and updates the
 // stream's times and size (not the group's size: the caller adds that once per write).
 func (db *DB) appendLogEvents(ctx context.Context, tx *sql.Tx, groupID, streamID, now int64, events []store.LogEventRow) error {
@@ -274,7 +260,7 @@ func (db *DB) appendLogEvents(ctx context.Context, tx *sql.Tx, groupID, streamID
 	res, err := db.txExec(ctx, tx, `UPDATE log_streams SET
 			first_event = CASE WHEN first_event = 0 OR first_event > ? THEN ? ELSE first_event END,
 			last_event = max(last_event, ?), last_ingestion = ?, stored_bytes = stored_bytes + ?
-		WHERE id = ? AND group_id = ?`, first, first, last, now, logBytes(events), streamID, groupID)
+		WHERE id = ? AND group_id = ?`, first, first, last, now, store.LogEventBytes(events), streamID, groupID)
 	if err != nil {
 		return err
 	}
