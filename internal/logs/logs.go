@@ -350,6 +350,16 @@ func pageLimit(limit, max int) (int, error) {
 
 func encodeToken(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 
+// cutPage takes rows read with one more than limit asked for, keeps limit of them, and returns
+// the token of the last one kept when there were more ("" when the listing ends here).
+func cutPage[T any](rows []T, limit int, key func(T) string) ([]T, string) {
+	if len(rows) <= limit {
+		return rows, ""
+	}
+	rows = rows[:limit]
+	return rows, encodeToken(key(rows[limit-1]))
+}
+
 func decodeToken(t string) (string, error) {
 	if t == "" {
 		return "", nil
@@ -534,12 +544,9 @@ func (s *Service) DescribeLogStreams(ctx context.Context, account string, in Des
 	if err != nil {
 		return nil, "", fmt.Errorf("list log streams: %w", err)
 	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		last := rows[limit-1]
-		next = encodeToken(strconv.FormatInt(last.LastEvent, 10) + "\x00" + last.Name)
-	}
+	rows, next := cutPage(rows, limit, func(r *store.LogStreamRow) string {
+		return strconv.FormatInt(r.LastEvent, 10) + "\x00" + r.Name
+	})
 	out := make([]LogStream, len(rows))
 	for i, r := range rows {
 		out[i] = LogStream{Name: r.Name, ARN: s.streamARN(account, in.Group, r.Name), Created: r.Created, FirstEvent: r.FirstEvent,

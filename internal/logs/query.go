@@ -676,12 +676,7 @@ func (q *Queries) DescribeQueryDefinitions(ctx context.Context, account, prefix 
 	if err != nil {
 		return nil, "", fmt.Errorf("list query definitions: %w", err)
 	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		last := rows[limit-1]
-		next = encodeToken(last.Name + "\x00" + last.ID)
-	}
+	rows, next := cutPage(rows, limit, func(r *store.QueryDefinitionRow) string { return r.Name + "\x00" + r.ID })
 	out := make([]QueryDefinition, 0, len(rows))
 	for _, r := range rows {
 		d := QueryDefinition{ID: r.ID, Name: r.Name, Query: r.Query, LastModified: r.LastModified}

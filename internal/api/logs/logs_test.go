@@ -142,6 +142,10 @@ func TestLogsEndToEnd(t *testing.T) {
 			if err != nil || len(streams.LogStreams) != 1 || aws.ToString(streams.LogStreams[0].LogStreamName) != "b" || streams.NextToken == nil {
 				t.Fatalf("describe streams = %+v, %v", streams, err)
 			}
+			streams, err = c.DescribeLogStreams(ctx, &cwl.DescribeLogStreamsInput{LogGroupName: aws.String(group), OrderBy: types.OrderByLastEventTime, Descending: aws.Bool(true), Limit: aws.Int32(1), NextToken: streams.NextToken})
+			if err != nil || len(streams.LogStreams) != 1 || aws.ToString(streams.LogStreams[0].LogStreamName) != "a" || streams.NextToken != nil {
+				t.Fatalf("describe streams, second page = %+v, %v", streams, err)
+			}
 
 			// Retention: events older than the period disappear from searches at once.
 			fake.Advance(36 * time.Hour)
