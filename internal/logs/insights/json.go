@@ -48,6 +48,21 @@ func skipSpace(s string, i int) int {
 	return i
 }
 
+// afterElem reads what follows an element of an object or array that end closes: the position
+// after end and true when the container closes there, else the start of the next element.
+func afterElem(s string, i int, end byte) (int, bool, error) {
+	i = skipSpace(s, i)
+	switch {
+	case i >= len(s):
+		return 0, false, errJSON
+	case s[i] == end:
+		return i + 1, true, nil
+	case s[i] != ',':
+		return 0, false, errJSON
+	}
+	return skipSpace(s, i+1), false, nil
+}
+
 func join(prefix, name string, depth int) string {
 	if depth == 0 {
 		return name
@@ -87,17 +102,10 @@ func (sc *jsonScan) value(i int, name string, depth int) (int, error) {
 			if i, err = sc.value(skipSpace(s, i+1), child, depth+1); err != nil {
 				return 0, err
 			}
-			i = skipSpace(s, i)
-			if i >= len(s) {
-				return 0, errJSON
+			var closed bool
+			if i, closed, err = afterElem(s, i, '}'); err != nil || closed {
+				return i, err
 			}
-			if s[i] == '}' {
-				return i + 1, nil
-			}
-			if s[i] != ',' {
-				return 0, errJSON
-			}
-			i = skipSpace(s, i+1)
 		}
 	case c == '[':
 		i = skipSpace(s, i+1)
@@ -113,17 +121,10 @@ func (sc *jsonScan) value(i int, name string, depth int) (int, error) {
 			if i, err = sc.value(i, child, depth+1); err != nil {
 				return 0, err
 			}
-			i = skipSpace(s, i)
-			if i >= len(s) {
-				return 0, errJSON
+			var closed bool
+			if i, closed, err = afterElem(s, i, ']'); err != nil || closed {
+				return i, err
 			}
-			if s[i] == ']' {
-				return i + 1, nil
-			}
-			if s[i] != ',' {
-				return 0, errJSON
-			}
-			i = skipSpace(s, i+1)
 		}
 	case c == '"':
 		v, next, err := sc.str(i)
